@@ -36,7 +36,8 @@ function redGreenTable(): Float32Array {
   if (!tableRedGreen) {
     tableRedGreen = new Float32Array(65536);
     for (let r = 0; r < 256; r++) {
-      for (let g = 0; g < 256; g++) tableRedGreen[(r << 8) | g] = (TABLE_R[r] as number) + (TABLE_G[g] as number);
+      for (let g = 0; g < 256; g++)
+        tableRedGreen[(r << 8) | g] = (TABLE_R[r] as number) + (TABLE_G[g] as number);
     }
   }
   return tableRedGreen;

@@ -1,0 +1,97 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { runDemo } from './commands/demo.js';
+import { HASH_DEFAULTS, runHash } from './commands/hash.js';
+import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
+
+function positiveInteger(name: string) {
+  return (value: string): number => {
+    const parsed = Number(value);
+    if (!Number.isSafeInteger(parsed) || parsed < 1) {
+      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
+    }
+    return parsed;
+  };
+}
+
+function quality(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 100) {
+    throw new InvalidArgumentError(`quality must be an integer from 0 to 100, got "${value}"`);
+  }
+  return parsed;
+}
+
+const program = new Command()
+  .name('safelight')
+  .description('Safelight: child-safety tooling for end-to-end encrypted messaging')
+  .version('0.1.0')
+  .showHelpAfterError()
+  .configureOutput({ writeErr: (text) => process.stderr.write(text) })
+  .exitOverride((error) => {
+    // Usage errors exit 2 (as other Unix tools do); --help and --version exit 0.
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+program
+  .command('hash')
+  .description('PDQ-hash image files, folders (recursively) and globs; MD5 and SHA-256 of each file')
+  .argument('<paths...>', 'files, folders or glob patterns')
+  .addOption(
+    new Option('-f, --format <format>', 'output format')
+      .choices(OUTPUT_FORMATS)
+      .default(HASH_DEFAULTS.format),
+  )
+  .option('--dihedrals', 'also output the hashes of the 7 rotations/reflections', false)
+  .option('--min-quality <n>', 'flag hashes below this quality as weak', quality, HASH_DEFAULTS.minQuality)
+  .option(
+    '-j, --jobs <n>',
+    'worker threads for decoding and hashing',
+    positiveInteger('--jobs'),
+    HASH_DEFAULTS.jobs,
+  )
+  .option(
+    '--max-pixels <n>',
+    'refuse images with more pixels (decompression bombs)',
+    positiveInteger('--max-pixels'),
+    HASH_DEFAULTS.maxPixels,
+  )
+  .option(
+    '--apply-exif-orientation',
+    'rotate by the EXIF orientation before hashing (not what hash lists use)',
+    false,
+  )
+  .option(
+    '--apply-icc-profile',
+    'convert through an embedded ICC profile before hashing (not what hash lists use)',
+    false,
+  )
+  .option('--no-progress', 'never draw the progress bar (it is only drawn on a terminal anyway)')
+  .addHelpText(
+    'after',
+    '\nOutput fields: path, pdq, quality, md5, sha256, width, height, weak (quality below --min-quality).\n' +
+      'Exit status: 0 all files hashed, 1 some files failed (each reported with its reason), 2 usage error.',
+  )
+  .action(async (paths: string[], opts: Record<string, unknown>) => {
+    const result = await runHash(paths, {
+      format: opts.format as OutputFormat,
+      dihedrals: Boolean(opts.dihedrals),
+      minQuality: opts.minQuality as number,
+      jobs: opts.jobs as number,
+      maxPixels: opts.maxPixels as number,
+      applyExifOrientation: Boolean(opts.applyExifOrientation),
+      applyIccProfile: Boolean(opts.applyIccProfile),
+      progress: opts.progress !== false,
+    });
+    process.exitCode = result.exitCode;
+  });
+
+program
+  .command('demo')
+  .description('Generate benign sample images and their modified copies, hash them, and show which match')
+  .option('--dir <path>', 'where to write the sample images', '.safelight/demo')
+  .action(async (opts: { dir: string }) => {
+    process.exitCode = await runDemo(opts.dir);
+  });
+
+await program.parseAsync(process.argv);
