@@ -9,8 +9,9 @@ const marker = `${root}node_modules/.package-lock.json`;
 const lock = `${root}package-lock.json`;
 const stale = !existsSync(marker) || (existsSync(lock) && statSync(lock).mtimeMs > statSync(marker).mtimeMs);
 if (stale) {
-  console.error('Installing dependencies (npm ci)...');
-  execSync(existsSync(lock) ? 'npm ci --no-audit --no-fund' : 'npm install --no-audit --no-fund', {
+  // `npm install` (honours the lockfile), not `npm ci`: see .ci/run for why.
+  console.error('Installing dependencies (npm install)...');
+  execSync('npm install --no-audit --no-fund', {
     cwd: root,
     stdio: 'inherit',
   });
