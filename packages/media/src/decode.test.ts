@@ -49,7 +49,7 @@ describe('decodeImage', () => {
     assert.ok(Math.abs((deepDecoded.data[0] as number) - 128) <= 1);
   });
 
-  it('takes the first frame of an animated GIF and decodes WebP and TIFF', async () => {
+  it('takes the first frame of an animated GIF and decodes WebP, TIFF and AVIF', async () => {
     const frame = (colour: string) =>
       sharp({ create: { width: 10, height: 10, channels: 3, background: colour } })
         .png()
@@ -60,7 +60,7 @@ describe('decodeImage', () => {
     const first = await decodeImage(gif);
     assert.equal(first.height, 10, 'only one frame, not the stacked animation');
     assert.ok((first.data[0] as number) > 200 && (first.data[2] as number) < 50, 'first frame is red');
-    for (const format of ['webp', 'tiff'] as const) {
+    for (const format of ['webp', 'tiff', 'avif'] as const) {
       const bytes = await sharp(await frame('#00ff00'))
         .toFormat(format)
         .toBuffer();
