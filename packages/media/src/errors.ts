@@ -6,6 +6,8 @@ export type MediaErrorCode =
   | 'MEDIA_DECODE_FAILED'
   | 'MEDIA_TOO_MANY_PIXELS'
   | 'MEDIA_TOO_SMALL'
+  | 'MEDIA_FFMPEG_MISSING'
+  | 'MEDIA_VIDEO_DECODE_FAILED'
   | 'MEDIA_INVALID_OPTION';
 
 export class MediaError extends Error {

@@ -9,3 +9,11 @@ export {
 export { digestBytes, type FileDigests } from './digest.js';
 export { MediaError, type MediaErrorCode } from './errors.js';
 export { type HashFileOptions, hashImageBytes, hashImageFile, type ImageFileHashes } from './hash-file.js';
+export {
+  decodeVideoFrames,
+  hashVideoFile,
+  probeVideo,
+  type VideoFrame,
+  type VideoInfo,
+  type VideoOptions,
+} from './video.js';

@@ -34,3 +34,13 @@ export {
 } from './pdq.js';
 export { qualityFrom64x64 } from './quality.js';
 export { type SyntheticKind, syntheticImage } from './synthetic-images.js';
+export {
+  compareFrameByFrame,
+  dedupeConsecutiveFrames,
+  formatVpdqText,
+  matchVpdq,
+  parseVpdqText,
+  type VpdqFeature,
+  type VpdqMatchOptions,
+  type VpdqMatchResult,
+} from './vpdq.js';
