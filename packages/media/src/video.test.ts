@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hammingDistance } from '@safelight/pdq';
@@ -69,6 +69,10 @@ describe('video frames through ffmpeg', { skip }, () => {
       hashVideoFile(text),
       rejectsWith('MEDIA_VIDEO_DECODE_FAILED', /not a decodable video/),
     );
+    const whole = await readFile(await testVideo(dir, 'whole.mp4'));
+    const truncated = join(dir, 'truncated.mp4');
+    await writeFile(truncated, whole.subarray(0, whole.length >> 1));
+    await assert.rejects(hashVideoFile(truncated), rejectsWith('MEDIA_VIDEO_DECODE_FAILED', /.+/));
     await assert.rejects(
       hashVideoFile(join(dir, 'missing.mp4')),
       rejectsWith('MEDIA_READ_FAILED', /no such file/),
