@@ -1,0 +1,24 @@
+export { HashbankError, type HashbankErrorCode } from './errors.js';
+export {
+  MAX_PDQ_INDEX_SLOTS,
+  PdqIndex,
+  type PdqIndexOptions,
+  type PdqIndexParts,
+  type PdqMatch,
+  type QueryStrategy,
+} from './index/pdq-index.js';
+export { CANDIDATE_NS, PROBE_NS, type ProbePlan, planQuery, SCAN_NS } from './index/probe-plan.js';
+export {
+  flipBits,
+  flipRandomBits,
+  randomHash,
+  randomHashWords,
+  seededRandom,
+} from './index/random-hashes.js';
+export {
+  layoutForSize,
+  layoutWithBits,
+  MAX_SEGMENT_BITS,
+  MIN_SEGMENT_BITS,
+  type SegmentLayout,
+} from './index/segment-layout.js';

@@ -1,0 +1,530 @@
+/**
+ * An exact Hamming-radius index over 256-bit PDQ hashes by multi-index hashing (Norouzi et al.,
+ * "Fast Search in Hamming Space with Multi-Index Hashing", CVPR 2012).
+ *
+ * Each hash is cut into segments (16 of 16 bits for small banks, 12 of 21-22 bits at 10M: see
+ * segment-layout.ts). A hash within radius r of the query lies within r_i bits of it in at least one
+ * segment i for any choice of segment radii with sum(r_i + 1) > r (pigeonhole; probe-plan.ts picks
+ * the cheapest), so scanning those buckets finds every match; each candidate is then verified on its
+ * full 256-bit distance. Recall is exact by construction; tests check it against brute force.
+ *
+ * Memory is a handful of typed arrays, no object per hash:
+ *   - `hashes`: 8 words per slot in one growing Uint32Array; `ids`: a Float64Array; `dead` flags;
+ *   - per segment, CSR postings (2^width + 1 bucket offsets, slot numbers sorted by bucket) built in
+ *     one counting-sort pass, plus a "delta" of the slots added since: bucket chains in typed arrays
+ *     (heads keyed by the value's low 16 bits, so they cost 256 KiB per segment at any width);
+ *   - an open-addressing id -> slot table.
+ * Adding links the slot into each segment's delta; removing sets its dead flag. Both are O(segments)
+ * and seen by the next query. A segment whose pending changes pass a limit is rebuilt on the next
+ * change, one segment per change, so no call pays for more than one segment's counting sort;
+ * `compact()` rebuilds everything at once, reclaims removed slots and re-picks the layout.
+ */
+import { PDQ_HASH_WORDS, PDQ_MATCH_THRESHOLD, type PdqHash } from '@safelight/pdq';
+import { HashbankError } from '../errors.js';
+import { scanAll, verifyCandidates, warmingSink } from './distance-kernels.js';
+import { IdSlotTable } from './id-slot-table.js';
+import { type ProbePlan, planQuery, probeMasks } from './probe-plan.js';
+import {
+  layoutForSize,
+  layoutFromWidths,
+  layoutWithBits,
+  type SegmentLayout,
+  sameLayout,
+  segmentValue,
+} from './segment-layout.js';
+import { assertId, assertPdqHash, assertRadius } from './validate.js';
+
+export interface PdqMatch {
+  id: number;
+  distance: number;
+}
+
+export type QueryStrategy = 'auto' | 'linear' | 'mih';
+
+export interface PdqIndexOptions {
+  /** Slots to allocate up front; also the bank size the segment layout is chosen for. */
+  capacity?: number;
+  /** Force a segment width (16..22) instead of choosing it from the bank size. */
+  segmentBits?: number;
+  /** Rebuild a segment on the next change once its pending changes pass the limit (default true). */
+  autoCompact?: boolean;
+}
+
+/** The arrays a compacted index consists of; what a snapshot stores. */
+export interface PdqIndexParts {
+  size: number;
+  /** Width in bits of each segment (they sum to 256). */
+  segmentWidths: number[];
+  /** `size * 8` words. */
+  hashes: Uint32Array;
+  /** `size` ids. */
+  ids: Float64Array;
+  /** Per segment, 2^width + 1 offsets into that segment's postings. */
+  offsets: Uint32Array[];
+  /** Per segment, `size` slot numbers ordered by bucket. */
+  postings: Uint32Array[];
+  /** The id -> slot table (power-of-two length, -1 = empty). */
+  idTable: Int32Array;
+}
+
+/** Slot * 8 must stay below 2^31 so word offsets stay small integers on V8's fast path. */
+export const MAX_PDQ_INDEX_SLOTS = 2 ** 28;
+/** A segment may pend this many changes, or 1/32 of the bank if more, before it is rebuilt. */
+const MIN_PENDING_BEFORE_REBUILD = 4096;
+const DELTA_HEAD_BITS = 16;
+const DELTA_HEAD_MASK = (1 << DELTA_HEAD_BITS) - 1;
+const INITIAL_DELTA_CAPACITY = 256;
+const NO_ENTRY = -1;
+
+interface Segment {
+  readonly start: number;
+  readonly width: number;
+  offsets: Uint32Array;
+  postings: Uint32Array;
+  /** Slots >= deltaBase are in the delta chains, not the postings. */
+  deltaBase: number;
+  /** Per low-16-bit bucket value, the newest delta entry (slot - deltaBase), or -1. */
+  readonly deltaHeads: Int32Array;
+  /** Per delta entry, the next older entry in its chain, or -1. */
+  deltaNext: Int32Array;
+  /** Per delta entry, its full bucket value (chains mix buckets that share the low 16 bits). */
+  deltaValue: Uint32Array;
+  /** Removals since the last rebuild (their slots still sit in the postings or chains). */
+  removedSinceRebuild: number;
+}
+
+export class PdqIndex {
+  private hashes: Uint32Array;
+  private ids: Float64Array;
+  private dead: Uint8Array;
+  /** Slots in use, live or dead. */
+  private slots = 0;
+  private deadSlots = 0;
+  private idTable: IdSlotTable;
+  private layout: SegmentLayout;
+  private segments: Segment[];
+  private readonly autoCompact: boolean;
+  private readonly fixedSegmentBits: number | undefined;
+  /** Per radius, the plan and the bank-size class (floor(log2(slots))) it was made for. */
+  private readonly plans = new Map<number, { sizeClass: number; plan: ProbePlan }>();
+  /** Reused per query: the candidate slots and the probed buckets' posting ranges. */
+  private candidates: Uint32Array = new Uint32Array(1 << 16);
+  private ranges: Uint32Array = new Uint32Array(512);
+
+  constructor(options: PdqIndexOptions = {}) {
+    const capacity = Math.max(16, Math.min(options.capacity ?? 1024, MAX_PDQ_INDEX_SLOTS));
+    this.hashes = new Uint32Array(capacity * PDQ_HASH_WORDS);
+    this.ids = new Float64Array(capacity);
+    this.dead = new Uint8Array(capacity);
+    this.idTable = new IdSlotTable(options.capacity ?? 0);
+    this.autoCompact = options.autoCompact ?? true;
+    this.fixedSegmentBits = options.segmentBits;
+    this.layout =
+      options.segmentBits === undefined
+        ? layoutForSize(options.capacity ?? 0)
+        : layoutWithBits(options.segmentBits);
+    this.segments = emptySegments(this.layout);
+  }
+
+  /**
+   * Builds an index from `ids[i]` and hash words `hashes[8i .. 8i+7]`, one counting sort per
+   * segment (much faster than adding one by one). Throws on a bad or duplicate id, naming its index.
+   */
+  static fromHashes(ids: ArrayLike<number>, hashes: Uint32Array, options: PdqIndexOptions = {}): PdqIndex {
+    if (!(hashes instanceof Uint32Array) || hashes.length !== ids.length * PDQ_HASH_WORDS) {
+      throw new HashbankError(
+        'HASHBANK_INVALID_ARGUMENT',
+        `hashes must be a Uint32Array of ${PDQ_HASH_WORDS} words per id (${ids.length * PDQ_HASH_WORDS}), got ${hashes?.length}`,
+      );
+    }
+    const count = ids.length;
+    if (count > MAX_PDQ_INDEX_SLOTS) {
+      throw new HashbankError(
+        'HASHBANK_CAPACITY_EXCEEDED',
+        `at most ${MAX_PDQ_INDEX_SLOTS} hashes, got ${count}`,
+      );
+    }
+    const index = new PdqIndex({ ...options, capacity: Math.max(count, options.capacity ?? 0) });
+    index.hashes.set(hashes);
+    for (let slot = 0; slot < count; slot++) {
+      const id = ids[slot] as number;
+      assertId(id, `ids[${slot}]`);
+      if (index.idTable.get(id, index.ids) !== NO_ENTRY) {
+        throw new HashbankError('HASHBANK_DUPLICATE_ID', `ids[${slot}]: id ${id} is already in the index`);
+      }
+      index.ids[slot] = id;
+      index.idTable.insert(id, slot, index.ids);
+    }
+    index.slots = count;
+    for (const segment of index.segments) index.rebuildSegment(segment);
+    return index;
+  }
+
+  /** Wraps the arrays of a compacted index (from a snapshot) without copying them. */
+  static fromParts(parts: PdqIndexParts, options: Omit<PdqIndexOptions, 'capacity'> = {}): PdqIndex {
+    const index = new PdqIndex({ ...options, capacity: 16 });
+    index.hashes = parts.hashes;
+    index.ids = parts.ids;
+    index.dead = new Uint8Array(parts.size);
+    index.slots = parts.size;
+    index.idTable = IdSlotTable.fromTable(parts.idTable, parts.size);
+    index.layout = layoutFromParts(parts);
+    index.segments = emptySegments(index.layout);
+    index.segments.forEach((segment, s) => {
+      segment.offsets = parts.offsets[s] as Uint32Array;
+      segment.postings = parts.postings[s] as Uint32Array;
+      segment.deltaBase = parts.size;
+    });
+    return index;
+  }
+
+  /** Compacts, then returns the arrays (views, not copies) that make up the index. */
+  toParts(): PdqIndexParts {
+    this.compact();
+    return {
+      size: this.slots,
+      segmentWidths: [...this.layout.widths],
+      hashes: this.hashes.subarray(0, this.slots * PDQ_HASH_WORDS),
+      ids: this.ids.subarray(0, this.slots),
+      offsets: this.segments.map((segment) => segment.offsets),
+      postings: this.segments.map((segment) => segment.postings),
+      idTable: this.idTable.rawTable,
+    };
+  }
+
+  /** Number of hashes in the index. */
+  get size(): number {
+    return this.slots - this.deadSlots;
+  }
+
+  /** Width in bits of each segment the index keys on. */
+  get segmentWidths(): number[] {
+    return [...this.layout.widths];
+  }
+
+  has(id: number): boolean {
+    assertId(id);
+    return this.idTable.get(id, this.ids) !== NO_ENTRY;
+  }
+
+  /** A copy of the hash stored under `id`, or undefined. */
+  get(id: number): PdqHash | undefined {
+    assertId(id);
+    const slot = this.idTable.get(id, this.ids);
+    if (slot === NO_ENTRY) return undefined;
+    return this.hashes.slice(slot * PDQ_HASH_WORDS, (slot + 1) * PDQ_HASH_WORDS);
+  }
+
+  /** Adds `hash` under `id`; the next query sees it. Throws HASHBANK_DUPLICATE_ID if `id` is present. */
+  add(id: number, hash: PdqHash): void {
+    assertId(id);
+    assertPdqHash(hash);
+    if (this.idTable.get(id, this.ids) !== NO_ENTRY) {
+      throw new HashbankError('HASHBANK_DUPLICATE_ID', `id ${id} is already in the index`);
+    }
+    this.ensureCapacity(this.slots + 1);
+    const slot = this.slots++;
+    const at = slot * PDQ_HASH_WORDS;
+    this.hashes.set(hash, at);
+    this.ids[slot] = id;
+    this.dead[slot] = 0;
+    this.idTable.insert(id, slot, this.ids);
+    for (const segment of this.segments) {
+      const entry = slot - segment.deltaBase;
+      if (entry >= segment.deltaNext.length) growDelta(segment, entry + 1);
+      const value = segmentValue(this.hashes, at, segment.start, segment.width);
+      const head = value & DELTA_HEAD_MASK;
+      segment.deltaValue[entry] = value;
+      segment.deltaNext[entry] = segment.deltaHeads[head] as number;
+      segment.deltaHeads[head] = entry;
+    }
+    this.maybeRebuildOneSegment();
+  }
+
+  /** Removes the hash under `id`; the next query no longer returns it. Returns false if absent. */
+  remove(id: number): boolean {
+    assertId(id);
+    const slot = this.idTable.delete(id, this.ids);
+    if (slot === NO_ENTRY) return false;
+    this.dead[slot] = 1;
+    this.deadSlots++;
+    for (const segment of this.segments) segment.removedSinceRebuild++;
+    this.maybeRebuildOneSegment();
+    return true;
+  }
+
+  /** The path `query` takes at `radius` with the index at its current size. */
+  strategyFor(radius: number): 'linear' | 'mih' {
+    return this.probePlan(radius).kind;
+  }
+
+  /** What `query(hash, radius, strategy)` does: a scan, or the radius it probes each segment at. */
+  probePlan(radius: number, strategy: QueryStrategy = 'auto'): ProbePlan {
+    assertRadius(radius);
+    assertStrategy(strategy);
+    return strategy === 'linear' ? { kind: 'linear', cost: 0 } : this.planFor(radius, strategy === 'auto');
+  }
+
+  /**
+   * Every stored hash within `radius` bits of `hash`, as {id, distance} sorted by distance then id.
+   * `strategy` forces a path (for tests and benchmarks); every path returns the same matches.
+   */
+  query(hash: PdqHash, radius: number = PDQ_MATCH_THRESHOLD, strategy: QueryStrategy = 'auto'): PdqMatch[] {
+    assertPdqHash(hash);
+    assertRadius(radius);
+    assertStrategy(strategy);
+    const found: number[] = [];
+    const plan = strategy === 'linear' ? undefined : this.planFor(radius, strategy === 'auto');
+    if (plan?.kind === 'mih') {
+      const count = this.gatherCandidates(hash, plan.radii);
+      verifyCandidates(this.hashes, this.dead, this.candidates, count, hash, radius, found);
+    } else {
+      scanAll(this.hashes, this.dead, this.slots, hash, radius, found);
+    }
+    const matches: PdqMatch[] = [];
+    for (let k = 0; k < found.length; k += 2) {
+      matches.push({ id: this.ids[found[k] as number] as number, distance: found[k + 1] as number });
+    }
+    matches.sort((a, b) => a.distance - b.distance || a.id - b.id);
+    // A match can sit in probed buckets of several segments; its copies are now adjacent.
+    return matches.filter((match, k) => k === 0 || match.id !== (matches[k - 1] as PdqMatch).id);
+  }
+
+  /**
+   * Rebuilds every segment with pending changes; when hashes were removed, first renumbers the
+   * slots to reclaim their space; re-picks the segment layout if the bank size now calls for
+   * another. Costs about as much as building the index.
+   */
+  compact(): void {
+    const layout =
+      this.fixedSegmentBits === undefined ? layoutForSize(this.size) : layoutWithBits(this.fixedSegmentBits);
+    if (this.deadSlots > 0 || !sameLayout(layout, this.layout)) {
+      if (this.deadSlots > 0) this.repackSlots();
+      this.layout = layout;
+      this.segments = emptySegments(layout);
+      this.plans.clear();
+      for (const segment of this.segments) this.rebuildSegment(segment);
+      return;
+    }
+    for (const segment of this.segments) {
+      if (this.pendingChanges(segment) > 0) this.rebuildSegment(segment);
+    }
+  }
+
+  /**
+   * The cheapest plan at `radius` (a scan allowed or not), cached per bank-size class: planned for
+   * the top of the class floor(log2(slots)), so one plan serves until the bank doubles or halves.
+   */
+  private planFor(radius: number, allowScan: boolean): ProbePlan {
+    const sizeClass = 31 - Math.clz32(this.slots);
+    const key = allowScan ? radius : -1 - radius;
+    const cached = this.plans.get(key);
+    if (cached && cached.sizeClass === sizeClass) return cached.plan;
+    const plan = planQuery(this.layout, 2 ** (sizeClass + 1) - 1, radius, allowScan);
+    this.plans.set(key, { sizeClass, plan });
+    return plan;
+  }
+
+  /**
+   * Copies the slots in every probed bucket (postings, then delta chains) into `candidates`.
+   *
+   * At 10M hashes a bucket's offsets and its postings are each a cache miss in a table of tens of
+   * MB. Going bucket by bucket chains the two misses and mispredicts each bucket's loop bound, so
+   * the CPU waits on one miss at a time; instead all the buckets' ranges are read first (independent
+   * loads), then each range's first posting is touched (independent again), and only then copied.
+   */
+  private gatherCandidates(hash: PdqHash, radii: Int8Array): number {
+    let candidates = this.candidates;
+    let count = 0;
+    for (let s = 0; s < this.segments.length; s++) {
+      const radius = radii[s] as number;
+      if (radius < 0) continue;
+      const segment = this.segments[s] as Segment;
+      const value = segmentValue(hash, 0, segment.start, segment.width);
+      const masks = probeMasks(segment.width, radius);
+      const probes = masks.length;
+      const { offsets, postings } = segment;
+      if (postings.length > 0) {
+        const ranges = this.rangeScratch(probes);
+        for (let m = 0, j = 0; m < probes; m++, j += 2) {
+          const bucket = value ^ (masks[m] as number);
+          ranges[j] = offsets[bucket] as number;
+          ranges[j + 1] = offsets[bucket + 1] as number;
+        }
+        let touched = 0;
+        let total = 0;
+        for (let j = 0; j < 2 * probes; j += 2) {
+          touched ^= postings[ranges[j] as number] ?? 0;
+          total += (ranges[j + 1] as number) - (ranges[j] as number);
+        }
+        warmingSink.value ^= touched;
+        if (count + total > candidates.length) candidates = this.growCandidates(count + total);
+        for (let j = 0; j < 2 * probes; j += 2) {
+          const to = ranges[j + 1] as number;
+          for (let p = ranges[j] as number; p < to; p++) candidates[count++] = postings[p] as number;
+        }
+      }
+      if (segment.deltaBase === this.slots) continue;
+      const { deltaHeads, deltaNext, deltaValue, deltaBase } = segment;
+      for (let m = 0; m < probes; m++) {
+        const bucket = value ^ (masks[m] as number);
+        for (
+          let e = deltaHeads[bucket & DELTA_HEAD_MASK] as number;
+          e !== NO_ENTRY;
+          e = deltaNext[e] as number
+        ) {
+          if (deltaValue[e] !== bucket) continue;
+          if (count === candidates.length) candidates = this.growCandidates(count + 1);
+          candidates[count++] = deltaBase + e;
+        }
+      }
+    }
+    return count;
+  }
+
+  private rangeScratch(probes: number): Uint32Array {
+    if (this.ranges.length < 2 * probes) this.ranges = new Uint32Array(2 * probes);
+    return this.ranges;
+  }
+
+  private growCandidates(needed: number): Uint32Array {
+    const grown = new Uint32Array(Math.max(needed, this.candidates.length * 2));
+    grown.set(this.candidates);
+    this.candidates = grown;
+    return grown;
+  }
+
+  private pendingChanges(segment: Segment): number {
+    return this.slots - segment.deltaBase + segment.removedSinceRebuild;
+  }
+
+  /** Rebuilds the segment with the most pending changes if it is over the limit: one per call. */
+  private maybeRebuildOneSegment(): void {
+    if (!this.autoCompact) return;
+    let worst: Segment | undefined;
+    let most = Math.max(MIN_PENDING_BEFORE_REBUILD, this.size >> 5);
+    for (const segment of this.segments) {
+      const pending = this.pendingChanges(segment);
+      if (pending > most) {
+        most = pending;
+        worst = segment;
+      }
+    }
+    if (worst) this.rebuildSegment(worst);
+  }
+
+  /** Counting sort of the live slots by their value in `segment`: CSR offsets + postings. */
+  private rebuildSegment(segment: Segment): void {
+    const words = this.hashes;
+    const dead = this.dead;
+    const end = this.slots;
+    const { start, width } = segment;
+    const buckets = 2 ** width;
+    const offsets = new Uint32Array(buckets + 1);
+    for (let slot = 0; slot < end; slot++) {
+      if (dead[slot] === 0) {
+        const b = segmentValue(words, slot << 3, start, width) + 1;
+        offsets[b] = (offsets[b] as number) + 1;
+      }
+    }
+    for (let b = 0; b < buckets; b++) offsets[b + 1] = (offsets[b + 1] as number) + (offsets[b] as number);
+    const cursor = offsets.slice(0, buckets);
+    const postings = new Uint32Array(offsets[buckets] as number);
+    for (let slot = 0; slot < end; slot++) {
+      if (dead[slot] === 0) {
+        const b = segmentValue(words, slot << 3, start, width);
+        const at = cursor[b] as number;
+        cursor[b] = at + 1;
+        postings[at] = slot;
+      }
+    }
+    segment.offsets = offsets;
+    segment.postings = postings;
+    segment.deltaBase = end;
+    segment.deltaHeads.fill(NO_ENTRY);
+    if (segment.deltaNext.length > INITIAL_DELTA_CAPACITY) {
+      segment.deltaNext = new Int32Array(INITIAL_DELTA_CAPACITY);
+      segment.deltaValue = new Uint32Array(INITIAL_DELTA_CAPACITY);
+    }
+    segment.removedSinceRebuild = 0;
+  }
+
+  /** Moves live slots down over dead ones (keeping their order) and re-keys the id table. */
+  private repackSlots(): void {
+    const words = this.hashes;
+    let to = 0;
+    for (let from = 0; from < this.slots; from++) {
+      if (this.dead[from] === 1) continue;
+      if (to !== from) {
+        words.copyWithin(to << 3, from << 3, (from + 1) << 3);
+        this.ids[to] = this.ids[from] as number;
+      }
+      to++;
+    }
+    this.dead.fill(0, 0, this.slots);
+    this.slots = to;
+    this.deadSlots = 0;
+    this.idTable.rebuild(to, this.ids);
+  }
+
+  private ensureCapacity(needed: number): void {
+    const capacity = this.ids.length;
+    if (needed <= capacity) return;
+    if (needed > MAX_PDQ_INDEX_SLOTS) {
+      throw new HashbankError(
+        'HASHBANK_CAPACITY_EXCEEDED',
+        `the index holds at most ${MAX_PDQ_INDEX_SLOTS} hashes`,
+      );
+    }
+    // 1.5x growth keeps the copy amortised O(1) per add while overshooting memory by at most half.
+    const grown = Math.min(MAX_PDQ_INDEX_SLOTS, Math.max(needed, Math.ceil(capacity * 1.5), 1024));
+    const hashes = new Uint32Array(grown * PDQ_HASH_WORDS);
+    hashes.set(this.hashes.subarray(0, this.slots * PDQ_HASH_WORDS));
+    const ids = new Float64Array(grown);
+    ids.set(this.ids.subarray(0, this.slots));
+    const dead = new Uint8Array(grown);
+    dead.set(this.dead.subarray(0, this.slots));
+    this.hashes = hashes;
+    this.ids = ids;
+    this.dead = dead;
+  }
+}
+
+function assertStrategy(strategy: unknown): asserts strategy is QueryStrategy {
+  if (strategy !== 'auto' && strategy !== 'linear' && strategy !== 'mih') {
+    throw new HashbankError(
+      'HASHBANK_INVALID_ARGUMENT',
+      `strategy must be 'auto', 'linear' or 'mih', got ${String(strategy)}`,
+    );
+  }
+}
+
+function emptySegments(layout: SegmentLayout): Segment[] {
+  return layout.widths.map((width, s) => ({
+    start: layout.starts[s] as number,
+    width,
+    // Empty until the first rebuild (a fresh index has only delta chains), so a snapshot load or a
+    // bulk build never allocates the 2^width offsets twice.
+    offsets: new Uint32Array(0),
+    postings: new Uint32Array(0),
+    deltaBase: 0,
+    deltaHeads: new Int32Array(1 << DELTA_HEAD_BITS).fill(NO_ENTRY),
+    deltaNext: new Int32Array(INITIAL_DELTA_CAPACITY),
+    deltaValue: new Uint32Array(INITIAL_DELTA_CAPACITY),
+    removedSinceRebuild: 0,
+  }));
+}
+
+function growDelta(segment: Segment, needed: number): void {
+  const capacity = Math.max(needed, segment.deltaNext.length * 2);
+  const next = new Int32Array(capacity);
+  next.set(segment.deltaNext);
+  const value = new Uint32Array(capacity);
+  value.set(segment.deltaValue);
+  segment.deltaNext = next;
+  segment.deltaValue = value;
+}
+
+function layoutFromParts(parts: PdqIndexParts): SegmentLayout {
+  return layoutFromWidths(parts.segmentWidths);
+}
