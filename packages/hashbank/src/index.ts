@@ -7,6 +7,14 @@ export {
   type PdqMatch,
   type QueryStrategy,
 } from './index/pdq-index.js';
+export {
+  concatBytes,
+  type DecodeSnapshotOptions,
+  decodePdqSnapshot,
+  encodePdqSnapshot,
+  PDQ_SNAPSHOT_MAGIC,
+  PDQ_SNAPSHOT_VERSION,
+} from './index/pdq-snapshot.js';
 export { CANDIDATE_NS, PROBE_NS, type ProbePlan, planQuery, SCAN_NS } from './index/probe-plan.js';
 export {
   flipBits,
@@ -22,3 +30,4 @@ export {
   MIN_SEGMENT_BITS,
   type SegmentLayout,
 } from './index/segment-layout.js';
+export { xxh32 } from './index/xxh32.js';

@@ -307,7 +307,8 @@ export class PdqIndex {
       return;
     }
     for (const segment of this.segments) {
-      if (this.pendingChanges(segment) > 0) this.rebuildSegment(segment);
+      // A segment never built (a fresh index) has no offsets yet; a snapshot needs them.
+      if (this.pendingChanges(segment) > 0 || segment.offsets.length === 0) this.rebuildSegment(segment);
     }
   }
 
