@@ -1,4 +1,5 @@
 export { HashbankError, type HashbankErrorCode } from './errors.js';
+export { DIGEST_BYTES, type DigestAlgorithm, ExactDigestIndex } from './index/exact-index.js';
 export {
   MAX_PDQ_INDEX_SLOTS,
   PdqIndex,
