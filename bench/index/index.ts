@@ -167,15 +167,16 @@ console.log(
 // MIH against a scan across radii: is the automatic choice the faster one?
 const sweep: Array<{ radius: number; mihMs: number; linearMs: number; auto: string; autoIsFaster: boolean }> =
   [];
-const sweepSet = queries.slice(0, N >= 5_000_000 ? 5 : 20);
+const sweepMih = queries.slice(0, N >= 5_000_000 ? 20 : 50);
+const sweepScan = queries.slice(0, N >= 5_000_000 ? 5 : 20);
 for (const radius of [0, 8, 16, 24, 31, 40, 47, 56, 63, 72, 96]) {
-  const mihMs = 1000 / queriesPerSecondFew(index, sweepSet, radius, 'mih');
-  const linearMs = 1000 / queriesPerSecondFew(index, sweepSet, radius, 'linear');
+  const mihMs = 1000 / queriesPerSecondFew(index, radius >= 56 ? sweepScan : sweepMih, radius, 'mih');
+  const linearMs = 1000 / queriesPerSecondFew(index, sweepScan, radius, 'linear');
   const auto = index.strategyFor(radius);
   sweep.push({ radius, mihMs, linearMs, auto, autoIsFaster: (auto === 'mih') === mihMs <= linearMs });
 }
 function queriesPerSecondFew(ix: PdqIndex, set: PdqHash[], radius: number, strategy: 'mih' | 'linear') {
-  ix.query(set[0] as PdqHash, radius, strategy);
+  for (const q of set.slice(0, 3)) ix.query(q, radius, strategy);
   const start = process.hrtime.bigint();
   for (const q of set) ix.query(q, radius, strategy);
   return (set.length * 1000) / ms(start);

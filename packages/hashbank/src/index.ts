@@ -16,7 +16,14 @@ export {
   PDQ_SNAPSHOT_MAGIC,
   PDQ_SNAPSHOT_VERSION,
 } from './index/pdq-snapshot.js';
-export { CANDIDATE_NS, PROBE_NS, type ProbePlan, planQuery, SCAN_NS } from './index/probe-plan.js';
+export {
+  CANDIDATE_NS,
+  PROBE_NS,
+  type ProbePlan,
+  planQuery,
+  SCAN_FULL_NS,
+  SCAN_NS,
+} from './index/probe-plan.js';
 export {
   flipBits,
   flipRandomBits,

@@ -66,6 +66,9 @@ export function verifyCandidates(
   warmingSink.value ^= sink;
 }
 
+/** Radius from which a scan computes every distance in full instead of stopping half-way. */
+export const FULL_DISTANCE_FROM = 48;
+
 /** Appends (slot, distance) for every live slot below `slots` within `radius`, in slot order. */
 export function scanAll(
   words: Uint32Array,
@@ -83,9 +86,9 @@ export function scanAll(
   const q5 = (query[5] as number) | 0;
   const q6 = (query[6] as number) | 0;
   const q7 = (query[7] as number) | 0;
-  // Past ~48 bits the half-way test stops being predictable (64 +- 6 against the radius); then the
-  // full distance without it is cheaper.
-  const earlyExit = radius < 48;
+  // Near 64 bits the half-way test stops being predictable (64 +- 6 against the radius); from
+  // FULL_DISTANCE_FROM on, the full distance without it is cheaper.
+  const earlyExit = radius < FULL_DISTANCE_FROM;
   for (let slot = 0, at = 0; slot < slots; slot++, at += 8) {
     let d = popcount128(
       (words[at] as number) ^ q0,

@@ -11,7 +11,8 @@
  * r_i whose next unit is cheapest (the costs are convex in r_i, so greedy is optimal):
  *
  *   probing segment i at r costs  probes(w_i, r) x (PROBE_NS + CANDIDATE_NS x size / 2^w_i)
- *   scanning the bank costs       size x SCAN_NS
+ *   scanning the bank costs       size x SCAN_NS (SCAN_FULL_NS from radius 48, where the scan
+ *                                 stops cutting distances short: distance-kernels.ts)
  *
  * where probes(w, r) = sum of C(w, k) for k <= r buckets, each holding size / 2^w hashes on average
  * (PDQ bits are balanced, so buckets are about even). The query scans instead whenever the scan is
@@ -19,14 +20,17 @@
  * times measured by `npm run bench -- index` on a 2-core Xeon (docs/hashbank-index.md); only their
  * ratios matter.
  */
+import { FULL_DISTANCE_FROM } from './distance-kernels.js';
 import type { SegmentLayout } from './segment-layout.js';
 
 /** Reading one bucket's offsets and the start of its postings: mostly cache misses. */
 export const PROBE_NS = 40;
 /** Verifying one candidate from a bucket: a random read of its hash, batched. */
 export const CANDIDATE_NS = 40;
-/** Verifying one hash during a scan: sequential, prefetched reads. */
+/** Verifying one hash during a scan: sequential, prefetched reads, most rejected half-way. */
 export const SCAN_NS = 6;
+/** The same with the full 256-bit distance computed for every hash. */
+export const SCAN_FULL_NS = 11;
 /** No segment is probed past this radius: C(22, 6) = 74,613 buckets is never worth it. */
 const MAX_SEGMENT_RADIUS = 6;
 
@@ -53,7 +57,7 @@ function binomial(n: number, k: number): number {
  * and `allowScan` (a forced MIH query passes false and always gets a plan that finds every match).
  */
 export function planQuery(layout: SegmentLayout, size: number, radius: number, allowScan = true): ProbePlan {
-  const scanCost = size * SCAN_NS;
+  const scanCost = size * (radius < FULL_DISTANCE_FROM ? SCAN_NS : SCAN_FULL_NS);
   const count = layout.widths.length;
   const radii = new Int8Array(count).fill(-1);
   const perBucket = layout.widths.map((w) => PROBE_NS + (CANDIDATE_NS * size) / 2 ** w);
