@@ -1,11 +1,12 @@
 /**
  * The two loops every query ends in: verify candidate slots from the multi-index, or scan every
  * slot. Both compute the exact 256-bit Hamming distance of each hash that can still be within the
- * radius, so recall never depends on which one runs. Hashes live 8 words per slot in one
- * Uint32Array; `dead` flags removed slots, which are skipped only when they pass (rare), keeping
- * that byte out of the hot path.
+ * radius, so recall never depends on which one runs. Hashes live 8 words per slot in a base
+ * array and a tail array (slot-store.ts); removed slots are skipped only when they pass (rare),
+ * keeping their flag out of the hot path.
  */
 import type { PdqHash } from '@safelight/pdq';
+import type { SlotStore } from './slot-store.js';
 
 /** Candidates touched ahead of their verification: their cache lines (16 KiB) stay in L1/L2. */
 const BATCH = 256;
@@ -24,14 +25,14 @@ export const warmingSink = { value: 0 };
  * 1.6x slower at 10M hashes (copying the words to a scratch array instead: 1.4x slower).
  */
 export function verifyCandidates(
-  words: Uint32Array,
-  dead: Uint8Array,
+  store: SlotStore,
   candidates: Uint32Array,
   count: number,
   query: PdqHash,
   radius: number,
   found: number[],
 ): void {
+  const { baseHashes, tailHashes, baseCount } = store;
   const q0 = (query[0] as number) | 0;
   const q1 = (query[1] as number) | 0;
   const q2 = (query[2] as number) | 0;
@@ -43,16 +44,26 @@ export function verifyCandidates(
   let sink = 0;
   for (let first = 0; first < count; first += BATCH) {
     const end = Math.min(count, first + BATCH);
-    for (let k = first; k < end; k++) sink ^= words[(candidates[k] as number) << 3] as number;
     for (let k = first; k < end; k++) {
       const slot = candidates[k] as number;
-      const at = slot << 3;
+      sink ^= (slot < baseCount ? baseHashes[slot << 3] : tailHashes[(slot - baseCount) << 3]) as number;
+    }
+    for (let k = first; k < end; k++) {
+      const slot = candidates[k] as number;
+      let words = baseHashes;
+      let at = slot << 3;
+      if (slot >= baseCount) {
+        words = tailHashes;
+        at = (slot - baseCount) << 3;
+      }
       let d = popcount128(
         (words[at] as number) ^ q0,
         (words[at + 1] as number) ^ q1,
         (words[at + 2] as number) ^ q2,
         (words[at + 3] as number) ^ q3,
       );
+      // Random hashes differ in 64 +- 6 of 128 bits: this branch almost always goes one way, so it
+      // is predicted (a test after 64 bits, 32 +- 4 against 31, would mispredict half the time).
       if (d > radius) continue;
       d += popcount128(
         (words[at + 4] as number) ^ q4,
@@ -60,7 +71,7 @@ export function verifyCandidates(
         (words[at + 6] as number) ^ q6,
         (words[at + 7] as number) ^ q7,
       );
-      if (d <= radius && dead[slot] === 0) found.push(slot, d);
+      if (d <= radius && !store.isDead(slot)) found.push(slot, d);
     }
   }
   warmingSink.value ^= sink;
@@ -69,11 +80,17 @@ export function verifyCandidates(
 /** Radius from which a scan computes every distance in full instead of stopping half-way. */
 export const FULL_DISTANCE_FROM = 48;
 
-/** Appends (slot, distance) for every live slot below `slots` within `radius`, in slot order. */
-export function scanAll(
+/** Appends (slot, distance) for every live slot within `radius`, in slot order. */
+export function scanAll(store: SlotStore, query: PdqHash, radius: number, found: number[]): void {
+  for (const part of store.parts())
+    scanPart(part.words, part.dead, part.count, part.first, query, radius, found);
+}
+
+function scanPart(
   words: Uint32Array,
   dead: Uint8Array,
-  slots: number,
+  count: number,
+  first: number,
   query: PdqHash,
   radius: number,
   found: number[],
@@ -89,7 +106,7 @@ export function scanAll(
   // Near 64 bits the half-way test stops being predictable (64 +- 6 against the radius); from
   // FULL_DISTANCE_FROM on, the full distance without it is cheaper.
   const earlyExit = radius < FULL_DISTANCE_FROM;
-  for (let slot = 0, at = 0; slot < slots; slot++, at += 8) {
+  for (let i = 0, at = 0; i < count; i++, at += 8) {
     let d = popcount128(
       (words[at] as number) ^ q0,
       (words[at + 1] as number) ^ q1,
@@ -103,7 +120,7 @@ export function scanAll(
       (words[at + 6] as number) ^ q6,
       (words[at + 7] as number) ^ q7,
     );
-    if (d <= radius && dead[slot] === 0) found.push(slot, d);
+    if (d <= radius && dead[i] === 0) found.push(first + i, d);
   }
 }
 

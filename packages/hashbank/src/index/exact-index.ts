@@ -30,6 +30,7 @@ export class ExactDigestIndex {
   private table: Int32Array;
   private tableCount = 0;
   private readonly byId = new IdSlotTable();
+  private readonly idLookup = { idAt: (slot: number) => this.ids[slot] as number };
   private readonly probe: Uint8Array;
   private readonly probeWords: Int32Array;
 
@@ -61,13 +62,13 @@ export class ExactDigestIndex {
   add(id: number, digest: Uint8Array | string): void {
     assertId(id);
     const words = this.readDigest(digest);
-    if (this.byId.get(id, this.ids) !== EMPTY) {
+    if (this.byId.get(id, this.idLookup) !== EMPTY) {
       throw new HashbankError('HASHBANK_DUPLICATE_ID', `id ${id} is already in the index`);
     }
     const slot = this.free.length > 0 ? (this.free.pop() as number) : this.newSlot();
     this.words.set(words, slot * this.digestWords);
     this.ids[slot] = id;
-    this.byId.insert(id, slot, this.ids);
+    this.byId.insert(id, slot, this.idLookup);
     if ((this.tableCount + 1) * 4 > this.table.length * 3) this.rehash(this.table.length * 2);
     const mask = this.table.length - 1;
     let i = this.home(slot) & mask;
@@ -79,7 +80,7 @@ export class ExactDigestIndex {
   /** Removes the entry under `id`; returns false if there was none. */
   remove(id: number): boolean {
     assertId(id);
-    const slot = this.byId.delete(id, this.ids);
+    const slot = this.byId.delete(id, this.idLookup);
     if (slot === EMPTY) return false;
     const table = this.table;
     const mask = table.length - 1;
@@ -121,7 +122,7 @@ export class ExactDigestIndex {
   /** The digest stored under `id` as bytes, or undefined. */
   get(id: number): Uint8Array | undefined {
     assertId(id);
-    const slot = this.byId.get(id, this.ids);
+    const slot = this.byId.get(id, this.idLookup);
     if (slot === EMPTY) return undefined;
     return this.digests.slice(slot * this.digestBytes, (slot + 1) * this.digestBytes);
   }

@@ -4,7 +4,8 @@ import { IdSlotTable } from './id-slot-table.js';
 
 describe('IdSlotTable', () => {
   it('agrees with a Map through growth, deletions that shift runs back, and large ids', () => {
-    const ids = new Float64Array(20_000);
+    const stored = new Float64Array(20_000);
+    const ids = { idAt: (slot: number) => stored[slot] as number };
     const table = new IdSlotTable();
     const reference = new Map<number, number>();
     let next = 0;
@@ -13,7 +14,7 @@ describe('IdSlotTable', () => {
     for (let k = 0; k < 12_000; k++) {
       const id = idFor(k);
       const slot = next++;
-      ids[slot] = id;
+      stored[slot] = id;
       table.insert(id, slot, ids);
       reference.set(id, slot);
       if (k % 3 === 2) {

@@ -1,11 +1,16 @@
 /**
  * Maps ids (non-negative safe integers) to slots: an open-addressing hash table with linear probing
  * that stores only the slot (Int32Array, -1 = empty). The id itself is read from the owner's
- * per-slot id array, so each entry costs 4 bytes at load <= 3/4 instead of a JS Map's ~40 (and a
+ * per-slot ids (`IdLookup`), so each entry costs 4 bytes at load <= 3/4 instead of a JS Map's ~40 (and a
  * Map also stops at 2^24 entries). Deletion shifts later entries back, so there are no tombstones
  * and lookups never slow down after churn.
  */
 const EMPTY = -1;
+
+/** Where the table reads the id stored in a slot. */
+export interface IdLookup {
+  idAt(slot: number): number;
+}
 const MIN_CAPACITY = 16;
 
 export class IdSlotTable {
@@ -37,18 +42,18 @@ export class IdSlotTable {
     return this.table;
   }
 
-  /** The slot holding `id`, or -1. `ids[slot]` is the id stored in each slot. */
-  get(id: number, ids: Float64Array): number {
+  /** The slot holding `id`, or -1. */
+  get(id: number, ids: IdLookup): number {
     const table = this.table;
     const mask = this.mask;
     for (let i = homeOf(id) & mask; ; i = (i + 1) & mask) {
       const slot = table[i] as number;
-      if (slot === EMPTY || ids[slot] === id) return slot;
+      if (slot === EMPTY || ids.idAt(slot) === id) return slot;
     }
   }
 
-  /** Records `id -> slot`; the caller has checked that `id` is absent and set `ids[slot] = id`. */
-  insert(id: number, slot: number, ids: Float64Array): void {
+  /** Records `id -> slot`; the caller has checked that `id` is absent and stored it in `slot`. */
+  insert(id: number, slot: number, ids: IdLookup): void {
     if ((this.count + 1) * 4 > this.table.length * 3) this.grow(ids);
     const table = this.table;
     const mask = this.mask;
@@ -59,21 +64,21 @@ export class IdSlotTable {
   }
 
   /** Removes `id`; returns its slot, or -1 when it was absent. */
-  delete(id: number, ids: Float64Array): number {
+  delete(id: number, ids: IdLookup): number {
     const table = this.table;
     const mask = this.mask;
     let i = homeOf(id) & mask;
     for (; ; i = (i + 1) & mask) {
       const slot = table[i] as number;
       if (slot === EMPTY) return EMPTY;
-      if (ids[slot] === id) break;
+      if (ids.idAt(slot) === id) break;
     }
     const removed = table[i] as number;
     // Backward-shift deletion: pull later entries of the probe run into the hole when their home
     // position is not between the hole and where they sit.
     let hole = i;
     for (let j = (hole + 1) & mask; table[j] !== EMPTY; j = (j + 1) & mask) {
-      const home = homeOf(ids[table[j] as number] as number) & mask;
+      const home = homeOf(ids.idAt(table[j] as number)) & mask;
       const movable = hole <= j ? home <= hole || home > j : home <= hole && home > j;
       if (movable) {
         table[hole] = table[j] as number;
@@ -86,15 +91,15 @@ export class IdSlotTable {
   }
 
   /** Drops every entry and re-inserts `slots` (used after slots are renumbered). */
-  rebuild(slots: number, ids: Float64Array): void {
+  rebuild(slots: number, ids: IdLookup): void {
     const capacity = capacityFor(slots);
     this.table = new Int32Array(capacity).fill(EMPTY);
     this.mask = capacity - 1;
     this.count = 0;
-    for (let slot = 0; slot < slots; slot++) this.insert(ids[slot] as number, slot, ids);
+    for (let slot = 0; slot < slots; slot++) this.insert(ids.idAt(slot), slot, ids);
   }
 
-  private grow(ids: Float64Array): void {
+  private grow(ids: IdLookup): void {
     const old = this.table;
     const capacity = old.length * 2;
     const table = new Int32Array(capacity).fill(EMPTY);
@@ -102,7 +107,7 @@ export class IdSlotTable {
     for (let k = 0; k < old.length; k++) {
       const slot = old[k] as number;
       if (slot === EMPTY) continue;
-      let i = homeOf(ids[slot] as number) & mask;
+      let i = homeOf(ids.idAt(slot)) & mask;
       while (table[i] !== EMPTY) i = (i + 1) & mask;
       table[i] = slot;
     }

@@ -231,6 +231,42 @@ describe('PdqIndex changes', () => {
   });
 });
 
+describe('PdqIndex storage: base and tail', () => {
+  it('stays exact with matches in the base, in the tail, removed, compacted and reloaded', async () => {
+    const { decodePdqSnapshot, encodePdqSnapshot, concatBytes } = await import('./pdq-snapshot.js');
+    const random = seededRandom(41);
+    const count = 20_000;
+    const words = randomHashWords(count, random);
+    const bank: Bank = new Map(Array.from({ length: count }, (_, i) => [i, hashAt(words, i)]));
+    const query = randomHash(random);
+    for (const slot of [0, 9_999, 10_000, 19_998, 19_999]) {
+      const near = flipRandomBits(query, slot % 30, random);
+      words.set(near, slot * PDQ_HASH_WORDS);
+      bank.set(slot, near);
+    }
+    const index = PdqIndex.fromHashes([...bank.keys()], words);
+    assertRecall(index, bank, query, 31, 'built');
+    for (let id = 1; id < 19_999; id += 3) {
+      index.remove(id);
+      bank.delete(id);
+    }
+    for (let k = 0; k < 5000; k++) {
+      const hash = k % 100 === 0 ? flipRandomBits(query, k % 31, random) : randomHash(random);
+      index.add(100_000 + k, hash);
+      bank.set(100_000 + k, hash);
+    }
+    assertRecall(index, bank, query, 31, 'changed');
+    index.compact();
+    assertRecall(index, bank, query, 31, 'compacted');
+    assert.deepEqual(index.get(19_999), bank.get(19_999));
+    const loaded = decodePdqSnapshot(concatBytes(encodePdqSnapshot(index)));
+    assertRecall(loaded, bank, query, 31, 'loaded');
+    loaded.add(1, query);
+    bank.set(1, query);
+    assertRecall(loaded, bank, query, 31, 'loaded, then added to');
+  });
+});
+
 describe('PdqIndex strategy rule', () => {
   it('scans tiny banks and large radii, probes otherwise', () => {
     const layout10m = layoutForSize(10_000_000);

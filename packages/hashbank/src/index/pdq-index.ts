@@ -9,7 +9,8 @@
  * full 256-bit distance. Recall is exact by construction; tests check it against brute force.
  *
  * Memory is a handful of typed arrays, no object per hash:
- *   - `hashes`: 8 words per slot in one growing Uint32Array; `ids`: a Float64Array; `dead` flags;
+ *   - per slot, 8 hash words, an id (f64) and a removed flag: a fixed base (as built or loaded) and
+ *     a growing tail of the slots added since, so an add never copies the bank (slot-store.ts);
  *   - per segment, CSR postings (2^width + 1 bucket offsets, slot numbers sorted by bucket) built in
  *     one counting-sort pass, plus a "delta" of the slots added since: bucket chains in typed arrays
  *     (heads keyed by the value's low 16 bits, so they cost 256 KiB per segment at any width);
@@ -32,6 +33,7 @@ import {
   sameLayout,
   segmentValue,
 } from './segment-layout.js';
+import { SlotStore } from './slot-store.js';
 import { assertId, assertPdqHash, assertRadius } from './validate.js';
 
 export interface PdqMatch {
@@ -42,7 +44,7 @@ export interface PdqMatch {
 export type QueryStrategy = 'auto' | 'linear' | 'mih';
 
 export interface PdqIndexOptions {
-  /** Slots to allocate up front; also the bank size the segment layout is chosen for. */
+  /** The bank size to expect: sizes the id table and picks the segment layout. */
   capacity?: number;
   /** Force a segment width (16..22) instead of choosing it from the bank size. */
   segmentBits?: number;
@@ -55,10 +57,10 @@ export interface PdqIndexParts {
   size: number;
   /** Width in bits of each segment (they sum to 256). */
   segmentWidths: number[];
-  /** `size * 8` words. */
-  hashes: Uint32Array;
-  /** `size` ids. */
-  ids: Float64Array;
+  /** Hash words, 8 per slot, slot order, possibly in several pieces. */
+  hashes: Uint32Array[];
+  /** Ids, one per slot, slot order, possibly in several pieces. */
+  ids: Float64Array[];
   /** Per segment, 2^width + 1 offsets into that segment's postings. */
   offsets: Uint32Array[];
   /** Per segment, `size` slot numbers ordered by bucket. */
@@ -67,7 +69,7 @@ export interface PdqIndexParts {
   idTable: Int32Array;
 }
 
-/** Slot * 8 must stay below 2^31 so word offsets stay small integers on V8's fast path. */
+/** Slot numbers are stored in Uint32Array postings and must stay small integers for V8. */
 export const MAX_PDQ_INDEX_SLOTS = 2 ** 28;
 /** A segment may pend this many changes, or 1/32 of the bank if more, before it is rebuilt. */
 const MIN_PENDING_BEFORE_REBUILD = 4096;
@@ -94,11 +96,7 @@ interface Segment {
 }
 
 export class PdqIndex {
-  private hashes: Uint32Array;
-  private ids: Float64Array;
-  private dead: Uint8Array;
-  /** Slots in use, live or dead. */
-  private slots = 0;
+  private store = new SlotStore();
   private deadSlots = 0;
   private idTable: IdSlotTable;
   private layout: SegmentLayout;
@@ -112,10 +110,6 @@ export class PdqIndex {
   private ranges: Uint32Array = new Uint32Array(512);
 
   constructor(options: PdqIndexOptions = {}) {
-    const capacity = Math.max(16, Math.min(options.capacity ?? 1024, MAX_PDQ_INDEX_SLOTS));
-    this.hashes = new Uint32Array(capacity * PDQ_HASH_WORDS);
-    this.ids = new Float64Array(capacity);
-    this.dead = new Uint8Array(capacity);
     this.idTable = new IdSlotTable(options.capacity ?? 0);
     this.autoCompact = options.autoCompact ?? true;
     this.fixedSegmentBits = options.segmentBits;
@@ -145,17 +139,21 @@ export class PdqIndex {
       );
     }
     const index = new PdqIndex({ ...options, capacity: Math.max(count, options.capacity ?? 0) });
-    index.hashes.set(hashes);
+    const idArray = new Float64Array(count);
     for (let slot = 0; slot < count; slot++) {
       const id = ids[slot] as number;
       assertId(id, `ids[${slot}]`);
-      if (index.idTable.get(id, index.ids) !== NO_ENTRY) {
+      idArray[slot] = id;
+    }
+    // A copy of the caller's words: the index must not alias its input.
+    index.store = new SlotStore(hashes.slice(), idArray);
+    for (let slot = 0; slot < count; slot++) {
+      const id = idArray[slot] as number;
+      if (index.idTable.get(id, index.store) !== NO_ENTRY) {
         throw new HashbankError('HASHBANK_DUPLICATE_ID', `ids[${slot}]: id ${id} is already in the index`);
       }
-      index.ids[slot] = id;
-      index.idTable.insert(id, slot, index.ids);
+      index.idTable.insert(id, slot, index.store);
     }
-    index.slots = count;
     for (const segment of index.segments) index.rebuildSegment(segment);
     return index;
   }
@@ -163,10 +161,7 @@ export class PdqIndex {
   /** Wraps the arrays of a compacted index (from a snapshot) without copying them. */
   static fromParts(parts: PdqIndexParts, options: Omit<PdqIndexOptions, 'capacity'> = {}): PdqIndex {
     const index = new PdqIndex({ ...options, capacity: 16 });
-    index.hashes = parts.hashes;
-    index.ids = parts.ids;
-    index.dead = new Uint8Array(parts.size);
-    index.slots = parts.size;
+    index.store = new SlotStore(joined(parts.hashes, Uint32Array), joined(parts.ids, Float64Array));
     index.idTable = IdSlotTable.fromTable(parts.idTable, parts.size);
     index.layout = layoutFromParts(parts);
     index.segments = emptySegments(index.layout);
@@ -182,10 +177,10 @@ export class PdqIndex {
   toParts(): PdqIndexParts {
     this.compact();
     return {
-      size: this.slots,
+      size: this.store.count,
       segmentWidths: [...this.layout.widths],
-      hashes: this.hashes.subarray(0, this.slots * PDQ_HASH_WORDS),
-      ids: this.ids.subarray(0, this.slots),
+      hashes: this.store.usedHashes(),
+      ids: this.store.usedIds(),
       offsets: this.segments.map((segment) => segment.offsets),
       postings: this.segments.map((segment) => segment.postings),
       idTable: this.idTable.rawTable,
@@ -194,7 +189,7 @@ export class PdqIndex {
 
   /** Number of hashes in the index. */
   get size(): number {
-    return this.slots - this.deadSlots;
+    return this.store.count - this.deadSlots;
   }
 
   /** Width in bits of each segment the index keys on. */
@@ -204,35 +199,35 @@ export class PdqIndex {
 
   has(id: number): boolean {
     assertId(id);
-    return this.idTable.get(id, this.ids) !== NO_ENTRY;
+    return this.idTable.get(id, this.store) !== NO_ENTRY;
   }
 
   /** A copy of the hash stored under `id`, or undefined. */
   get(id: number): PdqHash | undefined {
     assertId(id);
-    const slot = this.idTable.get(id, this.ids);
-    if (slot === NO_ENTRY) return undefined;
-    return this.hashes.slice(slot * PDQ_HASH_WORDS, (slot + 1) * PDQ_HASH_WORDS);
+    const slot = this.idTable.get(id, this.store);
+    return slot === NO_ENTRY ? undefined : this.store.hashAt(slot);
   }
 
   /** Adds `hash` under `id`; the next query sees it. Throws HASHBANK_DUPLICATE_ID if `id` is present. */
   add(id: number, hash: PdqHash): void {
     assertId(id);
     assertPdqHash(hash);
-    if (this.idTable.get(id, this.ids) !== NO_ENTRY) {
+    if (this.idTable.get(id, this.store) !== NO_ENTRY) {
       throw new HashbankError('HASHBANK_DUPLICATE_ID', `id ${id} is already in the index`);
     }
-    this.ensureCapacity(this.slots + 1);
-    const slot = this.slots++;
-    const at = slot * PDQ_HASH_WORDS;
-    this.hashes.set(hash, at);
-    this.ids[slot] = id;
-    this.dead[slot] = 0;
-    this.idTable.insert(id, slot, this.ids);
+    if (this.store.count >= MAX_PDQ_INDEX_SLOTS) {
+      throw new HashbankError(
+        'HASHBANK_CAPACITY_EXCEEDED',
+        `the index holds at most ${MAX_PDQ_INDEX_SLOTS} hashes`,
+      );
+    }
+    const slot = this.store.append(id, hash);
+    this.idTable.insert(id, slot, this.store);
     for (const segment of this.segments) {
       const entry = slot - segment.deltaBase;
       if (entry >= segment.deltaNext.length) growDelta(segment, entry + 1);
-      const value = segmentValue(this.hashes, at, segment.start, segment.width);
+      const value = segmentValue(hash, 0, segment.start, segment.width);
       const head = value & DELTA_HEAD_MASK;
       segment.deltaValue[entry] = value;
       segment.deltaNext[entry] = segment.deltaHeads[head] as number;
@@ -244,9 +239,9 @@ export class PdqIndex {
   /** Removes the hash under `id`; the next query no longer returns it. Returns false if absent. */
   remove(id: number): boolean {
     assertId(id);
-    const slot = this.idTable.delete(id, this.ids);
+    const slot = this.idTable.delete(id, this.store);
     if (slot === NO_ENTRY) return false;
-    this.dead[slot] = 1;
+    this.store.markDead(slot);
     this.deadSlots++;
     for (const segment of this.segments) segment.removedSinceRebuild++;
     this.maybeRebuildOneSegment();
@@ -277,13 +272,13 @@ export class PdqIndex {
     const plan = strategy === 'linear' ? undefined : this.planFor(radius, strategy === 'auto');
     if (plan?.kind === 'mih') {
       const count = this.gatherCandidates(hash, plan.radii);
-      verifyCandidates(this.hashes, this.dead, this.candidates, count, hash, radius, found);
+      verifyCandidates(this.store, this.candidates, count, hash, radius, found);
     } else {
-      scanAll(this.hashes, this.dead, this.slots, hash, radius, found);
+      scanAll(this.store, hash, radius, found);
     }
     const matches: PdqMatch[] = [];
     for (let k = 0; k < found.length; k += 2) {
-      matches.push({ id: this.ids[found[k] as number] as number, distance: found[k + 1] as number });
+      matches.push({ id: this.store.idAt(found[k] as number), distance: found[k + 1] as number });
     }
     matches.sort((a, b) => a.distance - b.distance || a.id - b.id);
     // A match can sit in probed buckets of several segments; its copies are now adjacent.
@@ -317,7 +312,7 @@ export class PdqIndex {
    * the top of the class floor(log2(slots)), so one plan serves until the bank doubles or halves.
    */
   private planFor(radius: number, allowScan: boolean): ProbePlan {
-    const sizeClass = 31 - Math.clz32(this.slots);
+    const sizeClass = 31 - Math.clz32(this.store.count);
     const key = allowScan ? radius : -1 - radius;
     const cached = this.plans.get(key);
     if (cached && cached.sizeClass === sizeClass) return cached.plan;
@@ -365,7 +360,7 @@ export class PdqIndex {
           for (let p = ranges[j] as number; p < to; p++) candidates[count++] = postings[p] as number;
         }
       }
-      if (segment.deltaBase === this.slots) continue;
+      if (segment.deltaBase === this.store.count) continue;
       const { deltaHeads, deltaNext, deltaValue, deltaBase } = segment;
       for (let m = 0; m < probes; m++) {
         const bucket = value ^ (masks[m] as number);
@@ -396,7 +391,7 @@ export class PdqIndex {
   }
 
   private pendingChanges(segment: Segment): number {
-    return this.slots - segment.deltaBase + segment.removedSinceRebuild;
+    return this.store.count - segment.deltaBase + segment.removedSinceRebuild;
   }
 
   /** Rebuilds the segment with the most pending changes if it is over the limit: one per call. */
@@ -416,27 +411,28 @@ export class PdqIndex {
 
   /** Counting sort of the live slots by their value in `segment`: CSR offsets + postings. */
   private rebuildSegment(segment: Segment): void {
-    const words = this.hashes;
-    const dead = this.dead;
-    const end = this.slots;
+    const end = this.store.count;
+    const parts = this.store.parts();
     const { start, width } = segment;
     const buckets = 2 ** width;
     const offsets = new Uint32Array(buckets + 1);
-    for (let slot = 0; slot < end; slot++) {
-      if (dead[slot] === 0) {
-        const b = segmentValue(words, slot << 3, start, width) + 1;
+    for (const { words, dead, count } of parts) {
+      for (let i = 0; i < count; i++) {
+        if (dead[i] !== 0) continue;
+        const b = segmentValue(words, i << 3, start, width) + 1;
         offsets[b] = (offsets[b] as number) + 1;
       }
     }
     for (let b = 0; b < buckets; b++) offsets[b + 1] = (offsets[b + 1] as number) + (offsets[b] as number);
     const cursor = offsets.slice(0, buckets);
     const postings = new Uint32Array(offsets[buckets] as number);
-    for (let slot = 0; slot < end; slot++) {
-      if (dead[slot] === 0) {
-        const b = segmentValue(words, slot << 3, start, width);
+    for (const { words, dead, count, first } of parts) {
+      for (let i = 0; i < count; i++) {
+        if (dead[i] !== 0) continue;
+        const b = segmentValue(words, i << 3, start, width);
         const at = cursor[b] as number;
         cursor[b] = at + 1;
-        postings[at] = slot;
+        postings[at] = first + i;
       }
     }
     segment.offsets = offsets;
@@ -452,43 +448,22 @@ export class PdqIndex {
 
   /** Moves live slots down over dead ones (keeping their order) and re-keys the id table. */
   private repackSlots(): void {
-    const words = this.hashes;
-    let to = 0;
-    for (let from = 0; from < this.slots; from++) {
-      if (this.dead[from] === 1) continue;
-      if (to !== from) {
-        words.copyWithin(to << 3, from << 3, (from + 1) << 3);
-        this.ids[to] = this.ids[from] as number;
-      }
-      to++;
-    }
-    this.dead.fill(0, 0, this.slots);
-    this.slots = to;
+    this.store.repack();
     this.deadSlots = 0;
-    this.idTable.rebuild(to, this.ids);
+    this.idTable.rebuild(this.store.count, this.store);
   }
-
-  private ensureCapacity(needed: number): void {
-    const capacity = this.ids.length;
-    if (needed <= capacity) return;
-    if (needed > MAX_PDQ_INDEX_SLOTS) {
-      throw new HashbankError(
-        'HASHBANK_CAPACITY_EXCEEDED',
-        `the index holds at most ${MAX_PDQ_INDEX_SLOTS} hashes`,
-      );
-    }
-    // 1.5x growth keeps the copy amortised O(1) per add while overshooting memory by at most half.
-    const grown = Math.min(MAX_PDQ_INDEX_SLOTS, Math.max(needed, Math.ceil(capacity * 1.5), 1024));
-    const hashes = new Uint32Array(grown * PDQ_HASH_WORDS);
-    hashes.set(this.hashes.subarray(0, this.slots * PDQ_HASH_WORDS));
-    const ids = new Float64Array(grown);
-    ids.set(this.ids.subarray(0, this.slots));
-    const dead = new Uint8Array(grown);
-    dead.set(this.dead.subarray(0, this.slots));
-    this.hashes = hashes;
-    this.ids = ids;
-    this.dead = dead;
+}
+/** One array of the pieces' elements: no copy when there is only one non-empty piece. */
+function joined<T extends Uint32Array | Float64Array>(pieces: T[], Kind: { new (length: number): T }): T {
+  const nonEmpty = pieces.filter((piece) => piece.length > 0);
+  if (nonEmpty.length === 1) return nonEmpty[0] as T;
+  const out = new Kind(nonEmpty.reduce((sum, piece) => sum + piece.length, 0));
+  let at = 0;
+  for (const piece of nonEmpty) {
+    out.set(piece, at);
+    at += piece.length;
   }
+  return out;
 }
 
 function assertStrategy(strategy: unknown): asserts strategy is QueryStrategy {

@@ -47,7 +47,8 @@ type Kind = (typeof Kind)[keyof typeof Kind];
 interface Section {
   kind: Kind;
   name: string;
-  bytes: Uint8Array;
+  /** The section's bytes, possibly in several pieces (the index keeps a base and a tail). */
+  bytes: Uint8Array[];
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
@@ -64,15 +65,15 @@ function bytesOf(array: Uint32Array | Int32Array | Float64Array): Uint8Array {
 
 function sectionsOf(parts: PdqIndexParts): Section[] {
   const sections: Section[] = [
-    { kind: Kind.Hashes, name: 'hashes', bytes: bytesOf(parts.hashes) },
-    { kind: Kind.Ids, name: 'ids', bytes: bytesOf(parts.ids) },
-    { kind: Kind.IdTable, name: 'id table', bytes: bytesOf(parts.idTable) },
+    { kind: Kind.Hashes, name: 'hashes', bytes: parts.hashes.map(bytesOf) },
+    { kind: Kind.Ids, name: 'ids', bytes: parts.ids.map(bytesOf) },
+    { kind: Kind.IdTable, name: 'id table', bytes: [bytesOf(parts.idTable)] },
   ];
   parts.offsets.forEach((offsets, s) => {
-    sections.push({ kind: Kind.Offsets, name: `offsets[${s}]`, bytes: bytesOf(offsets) });
+    sections.push({ kind: Kind.Offsets, name: `offsets[${s}]`, bytes: [bytesOf(offsets)] });
   });
   parts.postings.forEach((postings, s) => {
-    sections.push({ kind: Kind.Postings, name: `postings[${s}]`, bytes: bytesOf(postings) });
+    sections.push({ kind: Kind.Postings, name: `postings[${s}]`, bytes: [bytesOf(postings)] });
   });
   return sections;
 }
@@ -108,13 +109,14 @@ export function encodePdqSnapshot(index: PdqIndex): Uint8Array[] {
   let offset = header.length;
   let entry = FIXED_HEADER + Math.ceil(segments / 8) * 8;
   for (const section of sections) {
+    const length = section.bytes.reduce((sum, piece) => sum + piece.length, 0);
     view.setUint32(entry, section.kind, true);
     view.setUint32(entry + 4, xxh32(section.bytes), true);
     view.setBigUint64(entry + 8, BigInt(offset), true);
-    view.setBigUint64(entry + 16, BigInt(section.bytes.length), true);
+    view.setBigUint64(entry + 16, BigInt(length), true);
     entry += DIRECTORY_ENTRY;
-    out.push(section.bytes);
-    offset += section.bytes.length;
+    out.push(...section.bytes);
+    offset += length;
     const padding = alignUp(offset) - offset;
     if (padding > 0) out.push(new Uint8Array(padding));
     offset += padding;
@@ -239,8 +241,8 @@ export function decodePdqSnapshot(bytes: Uint8Array, options: DecodeSnapshotOpti
     {
       size,
       segmentWidths: [...layout.widths],
-      hashes: u32(0),
-      ids: new Float64Array(bytes.buffer, idsSection.offset, size),
+      hashes: [u32(0)],
+      ids: [new Float64Array(bytes.buffer, idsSection.offset, size)],
       idTable,
       offsets,
       postings: layout.widths.map((_, s) => u32(3 + segments + s)),

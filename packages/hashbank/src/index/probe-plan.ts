@@ -10,31 +10,40 @@
  * Among those assignments we take the cheapest under a simple cost model, by greedily raising the
  * r_i whose next unit is cheapest (the costs are convex in r_i, so greedy is optimal):
  *
- *   probing segment i at r costs  probes(w_i, r) x (PROBE_NS + CANDIDATE_NS x size / 2^w_i)
+ *   probing segment i at r costs  probes(w_i, r) x (PROBE_NS + candidateNs(size) x size / 2^w_i)
  *   scanning the bank costs       size x SCAN_NS (SCAN_FULL_NS from radius 48, where the scan
  *                                 stops cutting distances short: distance-kernels.ts)
  *
  * where probes(w, r) = sum of C(w, k) for k <= r buckets, each holding size / 2^w hashes on average
  * (PDQ bits are balanced, so buckets are about even). The query scans instead whenever the scan is
- * estimated cheaper: tiny banks, and radii past about 48 bits. The constants are per-operation
- * times measured by `npm run bench -- index` on a 2-core Xeon (docs/hashbank-index.md); only their
- * ratios matter.
+ * estimated cheaper: banks under a few thousand hashes, and radii past about 64-72 bits. The
+ * constants are fitted to the radius sweep of `npm run bench -- index` at 1M and 10M hashes on a
+ * 2-core Xeon (docs/hashbank-index.md); only their ratios matter.
  */
 import { FULL_DISTANCE_FROM } from './distance-kernels.js';
 import type { SegmentLayout } from './segment-layout.js';
 
 /** Reading one bucket's offsets and the start of its postings: mostly cache misses. */
-export const PROBE_NS = 40;
-/** Verifying one candidate from a bucket: a random read of its hash, batched. */
-export const CANDIDATE_NS = 40;
+export const PROBE_NS = 90;
+/**
+ * Verifying one candidate from a bucket, a random read of its hash: 50 ns in a bank of 1M (32 MB
+ * of hashes), 85 ns at 10M (TLB misses), log-interpolated between (candidateNs).
+ */
+export const CANDIDATE_NS = 50;
+export const CANDIDATE_NS_AT_10M = 85;
 /** Verifying one hash during a scan: sequential, prefetched reads, most rejected half-way. */
-export const SCAN_NS = 6;
+export const SCAN_NS = 8;
 /** The same with the full 256-bit distance computed for every hash. */
-export const SCAN_FULL_NS = 11;
+export const SCAN_FULL_NS = 15;
 /** No segment is probed past this radius: C(22, 6) = 74,613 buckets is never worth it. */
 const MAX_SEGMENT_RADIUS = 6;
 
 export type ProbePlan = { kind: 'linear'; cost: number } | { kind: 'mih'; cost: number; radii: Int8Array };
+
+export function candidateNs(size: number): number {
+  const t = Math.min(1, Math.max(0, Math.log10(size / 1e6)));
+  return CANDIDATE_NS + (CANDIDATE_NS_AT_10M - CANDIDATE_NS) * t;
+}
 
 export function bucketsWithin(width: number, radius: number): number {
   let total = 0;
@@ -60,7 +69,8 @@ export function planQuery(layout: SegmentLayout, size: number, radius: number, a
   const scanCost = size * (radius < FULL_DISTANCE_FROM ? SCAN_NS : SCAN_FULL_NS);
   const count = layout.widths.length;
   const radii = new Int8Array(count).fill(-1);
-  const perBucket = layout.widths.map((w) => PROBE_NS + (CANDIDATE_NS * size) / 2 ** w);
+  const perCandidate = candidateNs(size);
+  const perBucket = layout.widths.map((w) => PROBE_NS + (perCandidate * size) / 2 ** w);
   let cost = 0;
   // Each step raises one r_i by one, adding one to sum(r_i + 1); radius + 1 steps are needed.
   for (let step = 0; step <= radius; step++) {

@@ -12,6 +12,17 @@ describe('xxh32', () => {
     assert.equal(xxh32(text('Nobody inspects the spammish repetition')), 0xe2293b2f);
   });
 
+  it('gives the same answer streamed in pieces of any size', () => {
+    const bytes = new Uint8Array(3000).map((_, i) => (i * 7 + 3) & 255);
+    const whole = xxh32(bytes);
+    for (const cuts of [[1], [15, 16, 17], [16, 32], [5, 1000, 1001, 2999], [3000]]) {
+      const pieces = [0, ...cuts, 3000]
+        .slice(0, -1)
+        .map((from, k, all) => bytes.subarray(from, all[k + 1] ?? 3000));
+      assert.equal(xxh32(pieces), whole, `cuts ${cuts}`);
+    }
+  });
+
   it('gives the same answer at any alignment and length', () => {
     const bytes = new Uint8Array(1000).map((_, i) => (i * 131 + 7) & 255);
     for (const length of [0, 3, 15, 16, 17, 31, 64, 999]) {
