@@ -216,14 +216,16 @@ const changes = {
   removeMaxMs: Math.max(...removeMs),
   visibleToNextQuery: visible,
 };
+console.log(
+  `add: median ${(changes.addMedianMs * 1000).toFixed(1)} us, p99 ${(changes.addP99Ms * 1000).toFixed(1)} us, max ${changes.addMaxMs.toFixed(1)} ms; ` +
+    `remove: median ${(changes.removeMedianMs * 1000).toFixed(1)} us, max ${changes.removeMaxMs.toFixed(2)} ms; ` +
+    `visible to the next query: ${visible}`,
+);
+
 start = process.hrtime.bigint();
 index.compact();
 const compactMs = ms(start);
-console.log(
-  `add: median ${(changes.addMedianMs * 1000).toFixed(1)} us, p99 ${(changes.addP99Ms * 1000).toFixed(1)} us, max ${changes.addMaxMs.toFixed(1)} ms (first add regrows the arrays); ` +
-    `remove: median ${(changes.removeMedianMs * 1000).toFixed(1)} us, max ${changes.removeMaxMs.toFixed(2)} ms; ` +
-    `visible to the next query: ${visible}; compact after 1000 adds + 1000 removes: ${(compactMs / 1000).toFixed(2)} s`,
-);
+console.log(`compact after 1,000 adds and removes: ${(compactMs / 1000).toFixed(2)} s`);
 
 // Snapshot save and load.
 const dir = mkdtempSync(join(tmpdir(), 'safelight-index-'));
@@ -270,8 +272,6 @@ console.log(
 // The classic 16 x 16-bit layout on the same bank, for comparison.
 let classic: { buildMs: number; queriesPerSecond: number } | undefined;
 if (!flag('--no-classic')) {
-  loaded = undefined;
-  gc();
   start = process.hrtime.bigint();
   const classicIndex = PdqIndex.fromHashes(ids, words, { segmentBits: 16 });
   const classicBuildMs = ms(start);
@@ -358,6 +358,38 @@ else {
   );
 }
 if (faissSkipped) console.log(`FAISS ${faissSkipped}`);
+
+// Many adds: past 1/32 of the bank a segment rebuild starts and advances one bounded step per
+// change. How long does an add take then, and how fast are queries with the adds pending?
+const growing = loaded ?? PdqIndex.fromHashes(ids, words);
+const rebuildLimit = Math.max(4096, growing.size >> 5);
+const bulkAdds = rebuildLimit + 3000;
+const stepAddMs: number[] = [];
+start = process.hrtime.bigint();
+for (let k = 0; k < bulkAdds; k++) {
+  const t = process.hrtime.bigint();
+  growing.add(total + 10_000 + k, randomHashWords(1, random));
+  if (k >= bulkAdds - 3000) stepAddMs.push(ms(t));
+}
+const bulkAddMs = ms(start);
+const qpsWithPending = queriesPerSecond(growing, queries.slice(0, 300), RADIUS, 'auto');
+start = process.hrtime.bigint();
+growing.compact();
+const bulkCompactMs = ms(start);
+const bulk = {
+  adds: bulkAdds,
+  seconds: bulkAddMs / 1000,
+  addDuringRebuildMedianMs: median(stepAddMs),
+  addDuringRebuildP99Ms: pct(stepAddMs, 0.99),
+  addDuringRebuildMaxMs: Math.max(...stepAddMs),
+  queriesPerSecondWithPending: qpsWithPending,
+  compactMs: bulkCompactMs,
+};
+console.log(
+  `${bulkAdds.toLocaleString()} adds in ${bulk.seconds.toFixed(2)} s; while a segment rebuild runs, an add takes median ${bulk.addDuringRebuildMedianMs.toFixed(3)} ms, ` +
+    `p99 ${bulk.addDuringRebuildP99Ms.toFixed(3)} ms, max ${bulk.addDuringRebuildMaxMs.toFixed(2)} ms; ${qpsWithPending.toFixed(0)} queries/s with them pending; compact ${(bulkCompactMs / 1000).toFixed(2)} s`,
+);
+
 rmSync(dir, { recursive: true, force: true });
 
 // ---------------------------------------------------------------------------------------------
@@ -394,7 +426,7 @@ const results = {
   queriesPerSecond: qps,
   recall: { sample: recallSet.length, expectedMatches: expectedPairs, recall, exactQueries },
   radiusSweep: sweep,
-  changes: { ...changes, compactAfterChangesMs: compactMs },
+  changes: { ...changes, compactAfterChangesMs: compactMs, bulk },
   snapshot: {
     bytes: snapshotBytes,
     saveMs,
@@ -426,7 +458,8 @@ writeFileSync(
     ...targets.map((t) => `| ${t.what} | ${t.target} | ${fmt(t.value)} | ${t.met ? 'yes' : 'no'} |`),
     '',
     `Snapshot ${mb(snapshotBytes).toFixed(0)} MB: save ${(saveMs / 1000).toFixed(2)} s, load ${(loadMs / 1000).toFixed(2)} s (${(loadNoVerifyMs / 1000).toFixed(2)} s without checksums). ` +
-      `Add: median ${(changes.addMedianMs * 1000).toFixed(1)} us, max ${changes.addMaxMs.toFixed(1)} ms; remove: median ${(changes.removeMedianMs * 1000).toFixed(1)} us. Compact after 1000 adds + removes: ${(compactMs / 1000).toFixed(2)} s.`,
+      `Add: median ${(changes.addMedianMs * 1000).toFixed(1)} us, max ${changes.addMaxMs.toFixed(1)} ms; remove: median ${(changes.removeMedianMs * 1000).toFixed(1)} us. Compact after 1,000 adds and removes: ${(compactMs / 1000).toFixed(2)} s. ` +
+      `${bulk.adds.toLocaleString()} adds (past the rebuild limit): an add during a segment rebuild median ${bulk.addDuringRebuildMedianMs.toFixed(3)} ms, p99 ${bulk.addDuringRebuildP99Ms.toFixed(3)} ms, max ${bulk.addDuringRebuildMaxMs.toFixed(2)} ms; ${bulk.queriesPerSecondWithPending.toFixed(0)} queries/s with them pending; compact ${(bulk.compactMs / 1000).toFixed(2)} s.`,
     '',
     classic
       ? `Classic 16 x 16-bit layout on the same bank: ${classic.queriesPerSecond.toFixed(0)} queries/s (build ${(classic.buildMs / 1000).toFixed(2)} s).`

@@ -200,7 +200,9 @@ describe('PdqIndex changes', () => {
     bank.set(reused, back);
     assertRecall(index, bank, query, 31, 'after re-adding an id');
     assert.equal(index.size, bank.size);
+    index.assertConsistent();
     index.compact();
+    index.assertConsistent();
     assert.equal(index.size, bank.size);
     for (const q of queries) assertRecall(index, bank, q, 31, 'after compact');
   });
@@ -221,6 +223,7 @@ describe('PdqIndex changes', () => {
       if (id % 2500 === 0) assertRecall(index, bank, query, 31, `at ${id}`);
     }
     assertRecall(index, bank, query, 31, 'grown');
+    index.assertConsistent();
     assert.equal(index.size, bank.size);
     assert.deepEqual(index.get(11_999), bank.get(11_999));
     assert.equal(index.get(0), undefined);
@@ -228,6 +231,49 @@ describe('PdqIndex changes', () => {
     index.compact();
     assert.deepEqual(index.segmentWidths, layoutForSize(bank.size).widths);
     assertRecall(index, bank, query, 31, 'compacted to a new layout');
+  });
+});
+
+describe('PdqIndex background segment rebuilds', () => {
+  it('answer exactly after every add and remove while a rebuild is half done', () => {
+    const random = seededRandom(51);
+    const count = 40_000;
+    const query = randomHash(random);
+    const words = randomHashWords(count, random);
+    for (let i = 0; i < count; i += 997) words.set(flipRandomBits(query, i % 32, random), i * PDQ_HASH_WORDS);
+    const index = PdqIndex.fromHashes(
+      Array.from({ length: count }, (_, i) => i),
+      words,
+    );
+    // The expected matches, kept up to date as the bank changes (no brute force per step).
+    const expected = new Map<number, number>();
+    for (let i = 0; i < count; i++) {
+      const distance = hammingDistance(hashAt(words, i), query);
+      if (distance <= 31) expected.set(i, distance);
+    }
+    const check = (label: string) => {
+      const want = [...expected].map(([id, distance]) => ({ id, distance }));
+      want.sort((a, b) => a.distance - b.distance || a.id - b.id);
+      assert.deepEqual(index.query(query, 31, 'mih'), want, label);
+    };
+    // 4096 adds reach the limit; the rebuild then takes a step per change (40K slots: ~12 steps).
+    for (let k = 0; k < 4200; k++) {
+      const id = count + k;
+      const distance = k % 20 === 0 ? k % 32 : 100;
+      index.add(id, distance < 100 ? flipRandomBits(query, distance, random) : randomHash(random));
+      if (distance <= 31) expected.set(id, distance);
+      if (k >= 4080) {
+        // Remove an old match and a new one mid-rebuild too.
+        for (const gone of [(k - 4080) * 997, count + k - 20]) {
+          index.remove(gone);
+          expected.delete(gone);
+        }
+        check(`after add ${k}`);
+        if (k % 40 === 0) index.assertConsistent();
+      }
+    }
+    index.compact();
+    check('compacted');
   });
 });
 

@@ -13,12 +13,12 @@
  *     a growing tail of the slots added since, so an add never copies the bank (slot-store.ts);
  *   - per segment, CSR postings (2^width + 1 bucket offsets, slot numbers sorted by bucket) built in
  *     one counting-sort pass, plus a "delta" of the slots added since: bucket chains in typed arrays
- *     (heads keyed by the value's low 16 bits, so they cost 256 KiB per segment at any width);
+ *     (segment-postings.ts);
  *   - an open-addressing id -> slot table.
- * Adding links the slot into each segment's delta; removing sets its dead flag. Both are O(segments)
- * and seen by the next query. A segment whose pending changes pass a limit is rebuilt on the next
- * change, one segment per change, so no call pays for more than one segment's counting sort;
- * `compact()` rebuilds everything at once, reclaims removed slots and re-picks the layout.
+ * Adding links the slot into each segment's delta; removing sets its removed flag. Both are
+ * O(segments) and seen by the next query. Once a segment's delta passes a limit, the segment is
+ * rebuilt in bounded steps, one per add or remove, while queries go on using the old postings and
+ * the delta; `compact()` rebuilds everything at once, reclaims removed slots and re-picks the layout.
  */
 import { PDQ_HASH_WORDS, PDQ_MATCH_THRESHOLD, type PdqHash } from '@safelight/pdq';
 import { HashbankError } from '../errors.js';
@@ -33,6 +33,16 @@ import {
   sameLayout,
   segmentValue,
 } from './segment-layout.js';
+import {
+  assertSegmentConsistent,
+  buildPostings,
+  DELTA_HEAD_MASK,
+  emptySegments,
+  linkDelta,
+  NO_ENTRY,
+  type Segment,
+  SegmentRebuild,
+} from './segment-postings.js';
 import { SlotStore } from './slot-store.js';
 import { assertId, assertPdqHash, assertRadius } from './validate.js';
 
@@ -71,29 +81,10 @@ export interface PdqIndexParts {
 
 /** Slot numbers are stored in Uint32Array postings and must stay small integers for V8. */
 export const MAX_PDQ_INDEX_SLOTS = 2 ** 28;
-/** A segment may pend this many changes, or 1/32 of the bank if more, before it is rebuilt. */
+/** A segment may pend this many adds, or 1/32 of the bank if more, before it is rebuilt. */
 const MIN_PENDING_BEFORE_REBUILD = 4096;
-const DELTA_HEAD_BITS = 16;
-const DELTA_HEAD_MASK = (1 << DELTA_HEAD_BITS) - 1;
-const INITIAL_DELTA_CAPACITY = 256;
-const NO_ENTRY = -1;
-
-interface Segment {
-  readonly start: number;
-  readonly width: number;
-  offsets: Uint32Array;
-  postings: Uint32Array;
-  /** Slots >= deltaBase are in the delta chains, not the postings. */
-  deltaBase: number;
-  /** Per low-16-bit bucket value, the newest delta entry (slot - deltaBase), or -1. */
-  readonly deltaHeads: Int32Array;
-  /** Per delta entry, the next older entry in its chain, or -1. */
-  deltaNext: Int32Array;
-  /** Per delta entry, its full bucket value (chains mix buckets that share the low 16 bits). */
-  deltaValue: Uint32Array;
-  /** Removals since the last rebuild (their slots still sit in the postings or chains). */
-  removedSinceRebuild: number;
-}
+/** Slots of rebuild work done per add/remove: about 0.5 ms at 10M hashes. */
+const REBUILD_STEP_SLOTS = 8192;
 
 export class PdqIndex {
   private store = new SlotStore();
@@ -102,6 +93,8 @@ export class PdqIndex {
   private layout: SegmentLayout;
   private segments: Segment[];
   private readonly autoCompact: boolean;
+  /** The segment rebuild in progress, if any, advanced one step per change. */
+  private rebuild: SegmentRebuild | undefined;
   private readonly fixedSegmentBits: number | undefined;
   /** Per radius, the plan and the bank-size class (floor(log2(slots))) it was made for. */
   private readonly plans = new Map<number, { sizeClass: number; plan: ProbePlan }>();
@@ -154,7 +147,7 @@ export class PdqIndex {
       }
       index.idTable.insert(id, slot, index.store);
     }
-    for (const segment of index.segments) index.rebuildSegment(segment);
+    for (const segment of index.segments) buildPostings(segment, index.store);
     return index;
   }
 
@@ -225,15 +218,9 @@ export class PdqIndex {
     const slot = this.store.append(id, hash);
     this.idTable.insert(id, slot, this.store);
     for (const segment of this.segments) {
-      const entry = slot - segment.deltaBase;
-      if (entry >= segment.deltaNext.length) growDelta(segment, entry + 1);
-      const value = segmentValue(hash, 0, segment.start, segment.width);
-      const head = value & DELTA_HEAD_MASK;
-      segment.deltaValue[entry] = value;
-      segment.deltaNext[entry] = segment.deltaHeads[head] as number;
-      segment.deltaHeads[head] = entry;
+      linkDelta(segment, slot, segmentValue(hash, 0, segment.start, segment.width));
     }
-    this.maybeRebuildOneSegment();
+    this.advanceRebuild();
   }
 
   /** Removes the hash under `id`; the next query no longer returns it. Returns false if absent. */
@@ -243,8 +230,7 @@ export class PdqIndex {
     if (slot === NO_ENTRY) return false;
     this.store.markDead(slot);
     this.deadSlots++;
-    for (const segment of this.segments) segment.removedSinceRebuild++;
-    this.maybeRebuildOneSegment();
+    this.advanceRebuild();
     return true;
   }
 
@@ -293,17 +279,18 @@ export class PdqIndex {
   compact(): void {
     const layout =
       this.fixedSegmentBits === undefined ? layoutForSize(this.size) : layoutWithBits(this.fixedSegmentBits);
+    this.rebuild = undefined;
     if (this.deadSlots > 0 || !sameLayout(layout, this.layout)) {
       if (this.deadSlots > 0) this.repackSlots();
       this.layout = layout;
       this.segments = emptySegments(layout);
       this.plans.clear();
-      for (const segment of this.segments) this.rebuildSegment(segment);
+      for (const segment of this.segments) buildPostings(segment, this.store);
       return;
     }
     for (const segment of this.segments) {
       // A segment never built (a fresh index) has no offsets yet; a snapshot needs them.
-      if (this.pendingChanges(segment) > 0 || segment.offsets.length === 0) this.rebuildSegment(segment);
+      if (this.pendingAdds(segment) > 0 || segment.offsets.length === 0) buildPostings(segment, this.store);
     }
   }
 
@@ -311,6 +298,13 @@ export class PdqIndex {
    * The cheapest plan at `radius` (a scan allowed or not), cached per bank-size class: planned for
    * the top of the class floor(log2(slots)), so one plan serves until the bank doubles or halves.
    */
+  /** Throws if any segment lost track of a live hash. For tests: O(size x segments). */
+  assertConsistent(): void {
+    this.segments.forEach((segment, s) => {
+      assertSegmentConsistent(segment, this.store, `segment ${s}`);
+    });
+  }
+
   private planFor(radius: number, allowScan: boolean): ProbePlan {
     const sizeClass = 31 - Math.clz32(this.store.count);
     const key = allowScan ? radius : -1 - radius;
@@ -390,60 +384,30 @@ export class PdqIndex {
     return grown;
   }
 
-  private pendingChanges(segment: Segment): number {
-    return this.store.count - segment.deltaBase + segment.removedSinceRebuild;
+  private pendingAdds(segment: Segment): number {
+    return this.store.count - segment.deltaBase;
   }
 
-  /** Rebuilds the segment with the most pending changes if it is over the limit: one per call. */
-  private maybeRebuildOneSegment(): void {
+  /**
+   * One bounded step of background maintenance: continue the segment rebuild in progress, or
+   * start one for the segment with the most pending adds once that passes the limit.
+   */
+  private advanceRebuild(): void {
     if (!this.autoCompact) return;
-    let worst: Segment | undefined;
-    let most = Math.max(MIN_PENDING_BEFORE_REBUILD, this.size >> 5);
-    for (const segment of this.segments) {
-      const pending = this.pendingChanges(segment);
-      if (pending > most) {
-        most = pending;
-        worst = segment;
+    if (!this.rebuild) {
+      let worst: Segment | undefined;
+      let most = Math.max(MIN_PENDING_BEFORE_REBUILD, this.size >> 5);
+      for (const segment of this.segments) {
+        const pending = this.pendingAdds(segment);
+        if (pending > most) {
+          most = pending;
+          worst = segment;
+        }
       }
+      if (!worst) return;
+      this.rebuild = new SegmentRebuild(worst, this.store.count);
     }
-    if (worst) this.rebuildSegment(worst);
-  }
-
-  /** Counting sort of the live slots by their value in `segment`: CSR offsets + postings. */
-  private rebuildSegment(segment: Segment): void {
-    const end = this.store.count;
-    const parts = this.store.parts();
-    const { start, width } = segment;
-    const buckets = 2 ** width;
-    const offsets = new Uint32Array(buckets + 1);
-    for (const { words, dead, count } of parts) {
-      for (let i = 0; i < count; i++) {
-        if (dead[i] !== 0) continue;
-        const b = segmentValue(words, i << 3, start, width) + 1;
-        offsets[b] = (offsets[b] as number) + 1;
-      }
-    }
-    for (let b = 0; b < buckets; b++) offsets[b + 1] = (offsets[b + 1] as number) + (offsets[b] as number);
-    const cursor = offsets.slice(0, buckets);
-    const postings = new Uint32Array(offsets[buckets] as number);
-    for (const { words, dead, count, first } of parts) {
-      for (let i = 0; i < count; i++) {
-        if (dead[i] !== 0) continue;
-        const b = segmentValue(words, i << 3, start, width);
-        const at = cursor[b] as number;
-        cursor[b] = at + 1;
-        postings[at] = first + i;
-      }
-    }
-    segment.offsets = offsets;
-    segment.postings = postings;
-    segment.deltaBase = end;
-    segment.deltaHeads.fill(NO_ENTRY);
-    if (segment.deltaNext.length > INITIAL_DELTA_CAPACITY) {
-      segment.deltaNext = new Int32Array(INITIAL_DELTA_CAPACITY);
-      segment.deltaValue = new Uint32Array(INITIAL_DELTA_CAPACITY);
-    }
-    segment.removedSinceRebuild = 0;
+    if (this.rebuild.step(this.store, REBUILD_STEP_SLOTS)) this.rebuild = undefined;
   }
 
   /** Moves live slots down over dead ones (keeping their order) and re-keys the id table. */
@@ -473,32 +437,6 @@ function assertStrategy(strategy: unknown): asserts strategy is QueryStrategy {
       `strategy must be 'auto', 'linear' or 'mih', got ${String(strategy)}`,
     );
   }
-}
-
-function emptySegments(layout: SegmentLayout): Segment[] {
-  return layout.widths.map((width, s) => ({
-    start: layout.starts[s] as number,
-    width,
-    // Empty until the first rebuild (a fresh index has only delta chains), so a snapshot load or a
-    // bulk build never allocates the 2^width offsets twice.
-    offsets: new Uint32Array(0),
-    postings: new Uint32Array(0),
-    deltaBase: 0,
-    deltaHeads: new Int32Array(1 << DELTA_HEAD_BITS).fill(NO_ENTRY),
-    deltaNext: new Int32Array(INITIAL_DELTA_CAPACITY),
-    deltaValue: new Uint32Array(INITIAL_DELTA_CAPACITY),
-    removedSinceRebuild: 0,
-  }));
-}
-
-function growDelta(segment: Segment, needed: number): void {
-  const capacity = Math.max(needed, segment.deltaNext.length * 2);
-  const next = new Int32Array(capacity);
-  next.set(segment.deltaNext);
-  const value = new Uint32Array(capacity);
-  value.set(segment.deltaValue);
-  segment.deltaNext = next;
-  segment.deltaValue = value;
 }
 
 function layoutFromParts(parts: PdqIndexParts): SegmentLayout {
