@@ -120,6 +120,7 @@ describe('PdqIndex recall equals brute force', () => {
       assert.ok(at31.length >= 100, 'the adversarial hashes are in the bank');
       assert.ok(bruteForce(bank, query, 32).length > at31.length, 'and so are the ones at 32');
       assert.deepEqual(index.probePlan(31, 'mih'), plan, 'the adds left the plan as it was');
+      index.assertConsistent();
       for (const radius of [30, 31, 32, 33])
         assertRecall(index, bank, query, radius, `${segmentBits}-bit adversarial`);
       index.compact();

@@ -36,7 +36,6 @@ import {
 import {
   assertSegmentConsistent,
   buildPostings,
-  DELTA_HEAD_MASK,
   emptySegments,
   linkDelta,
   NO_ENTRY,
@@ -58,7 +57,10 @@ export interface PdqIndexOptions {
   capacity?: number;
   /** Force a segment width (16..22) instead of choosing it from the bank size. */
   segmentBits?: number;
-  /** Rebuild a segment on the next change once its pending changes pass the limit (default true). */
+  /**
+   * Once a segment's delta passes max(4096, size / 32) adds, rebuild it in bounded steps, one per
+   * add or remove (default true). When false, only `compact()` folds the delta in.
+   */
   autoCompact?: boolean;
 }
 
@@ -298,6 +300,11 @@ export class PdqIndex {
    * The cheapest plan at `radius` (a scan allowed or not), cached per bank-size class: planned for
    * the top of the class floor(log2(slots)), so one plan serves until the bank doubles or halves.
    */
+  /** True while a segment rebuild is under way (advanced by adds and removes). */
+  get rebuildInProgress(): boolean {
+    return this.rebuild !== undefined;
+  }
+
   /** Throws if any segment lost track of a live hash. For tests: O(size x segments). */
   assertConsistent(): void {
     this.segments.forEach((segment, s) => {
@@ -355,11 +362,11 @@ export class PdqIndex {
         }
       }
       if (segment.deltaBase === this.store.count) continue;
-      const { deltaHeads, deltaNext, deltaValue, deltaBase } = segment;
+      const { deltaHeads, deltaHeadMask, deltaNext, deltaValue, deltaBase } = segment;
       for (let m = 0; m < probes; m++) {
         const bucket = value ^ (masks[m] as number);
         for (
-          let e = deltaHeads[bucket & DELTA_HEAD_MASK] as number;
+          let e = deltaHeads[bucket & deltaHeadMask] as number;
           e !== NO_ENTRY;
           e = deltaNext[e] as number
         ) {
