@@ -156,8 +156,7 @@ for (const q of recallSet) {
   const gotSet = new Set(got);
   expectedPairs += expected.length;
   foundPairs += expected.filter((id) => gotSet.has(id)).length;
-  if (got.length === expected.length && foundPairs <= expectedPairs)
-    exactQueries += expected.every((id) => gotSet.has(id)) ? 1 : 0;
+  if (got.length === expected.length && expected.every((id) => gotSet.has(id))) exactQueries++;
 }
 const recall = expectedPairs === 0 ? 1 : foundPairs / expectedPairs;
 console.log(
@@ -165,15 +164,30 @@ console.log(
 );
 
 // MIH against a scan across radii: is the automatic choice the faster one?
-const sweep: Array<{ radius: number; mihMs: number; linearMs: number; auto: string; autoIsFaster: boolean }> =
-  [];
+const sweep: Array<{
+  radius: number;
+  mihMs: number | null;
+  linearMs: number;
+  auto: string;
+  autoIsFaster: boolean;
+}> = [];
 const sweepMih = queries.slice(0, N >= 5_000_000 ? 20 : 50);
 const sweepScan = queries.slice(0, N >= 5_000_000 ? 5 : 20);
 for (const radius of [0, 8, 16, 24, 31, 40, 47, 56, 63, 72, 96]) {
-  const mihMs = 1000 / queriesPerSecondFew(index, radius >= 56 ? sweepScan : sweepMih, radius, 'mih');
+  // With no probe plan within segment radius 6, a forced MIH query scans too: nothing to compare.
+  const hasPlan = index.probePlan(radius, 'mih').kind === 'mih';
+  const mihMs = hasPlan
+    ? 1000 / queriesPerSecondFew(index, radius >= 56 ? sweepScan : sweepMih, radius, 'mih')
+    : null;
   const linearMs = 1000 / queriesPerSecondFew(index, sweepScan, radius, 'linear');
   const auto = index.strategyFor(radius);
-  sweep.push({ radius, mihMs, linearMs, auto, autoIsFaster: (auto === 'mih') === mihMs <= linearMs });
+  sweep.push({
+    radius,
+    mihMs,
+    linearMs,
+    auto,
+    autoIsFaster: mihMs === null || (auto === 'mih') === mihMs <= linearMs,
+  });
 }
 function queriesPerSecondFew(ix: PdqIndex, set: PdqHash[], radius: number, strategy: 'mih' | 'linear') {
   for (const q of set.slice(0, 3)) ix.query(q, radius, strategy);
@@ -184,7 +198,7 @@ function queriesPerSecondFew(ix: PdqIndex, set: PdqHash[], radius: number, strat
 console.log('radius  MIH ms  scan ms  auto');
 for (const row of sweep) {
   console.log(
-    `${String(row.radius).padStart(6)} ${row.mihMs.toFixed(3).padStart(7)} ${row.linearMs.toFixed(2).padStart(8)}  ${row.auto}${row.autoIsFaster ? '' : ' (slower choice)'}`,
+    `${String(row.radius).padStart(6)} ${(row.mihMs?.toFixed(3) ?? 'no plan').padStart(7)} ${row.linearMs.toFixed(2).padStart(8)}  ${row.auto}${row.autoIsFaster ? '' : ' (slower choice)'}`,
   );
 }
 
@@ -475,7 +489,7 @@ writeFileSync(
     '|---|---|---|---|',
     ...sweep.map(
       (r) =>
-        `| ${r.radius} | ${r.mihMs.toFixed(3)} | ${r.linearMs.toFixed(2)} | ${r.auto}${r.autoIsFaster ? '' : ' (slower)'} |`,
+        `| ${r.radius} | ${r.mihMs?.toFixed(3) ?? 'no plan'} | ${r.linearMs.toFixed(2)} | ${r.auto}${r.autoIsFaster ? '' : ' (slower)'} |`,
     ),
     '',
   ].join('\n'),
