@@ -14,7 +14,7 @@ if (!name || !available.includes(name)) {
 }
 const result = spawnSync(
   process.execPath,
-  ['--conditions=@safelight/source', '--import', 'tsx', `${here}${name}/index.ts`, ...args],
+  ['--expose-gc', '--conditions=@safelight/source', '--import', 'tsx', `${here}${name}/index.ts`, ...args],
   { stdio: 'inherit' },
 );
 process.exit(result.status ?? 1);
