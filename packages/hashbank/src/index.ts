@@ -1,0 +1,64 @@
+// @safelight/hashbank — exports grouped by folder, one block per folder, so other folders'
+// blocks (the matching index) merge in as their own lines.
+
+// bank/: the domain (banks, entries, signal values, validation, errors)
+export {
+  BANK_KINDS,
+  BANK_NAME_PATTERN,
+  type Bank,
+  type BankInput,
+  type BankKind,
+  type BankPatch,
+  MAX_DESCRIPTION_LENGTH,
+  normalizeBankInput,
+  normalizeBankPatch,
+  validateBankKind,
+  validateBankName,
+} from './bank/bank.js';
+export {
+  type BankEntry,
+  type EntryInput,
+  isActive,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_METADATA_LENGTH,
+  MAX_SOURCE_LENGTH,
+  type NewEntry,
+  normalizeEntry,
+} from './bank/entry.js';
+export { HashbankError, type HashbankErrorCode, ImportLineError, type LineProblem } from './bank/errors.js';
+export {
+  INDUSTRY_CLASSIFICATIONS,
+  LABEL_PATTERN,
+  MAX_LABELS,
+  normalizeLabels,
+  normalizeTimestamp,
+} from './bank/fields.js';
+export {
+  isSignalType,
+  normalizeSignal,
+  parseSignalType,
+  SIGNAL_TYPES,
+  type SignalType,
+} from './bank/signal.js';
+export { formatVpdq, normalizeVpdq, parseVpdq, type VpdqFrame } from './bank/vpdq.js';
+
+// storage/: one repository interface over SQLite (default) and PostgreSQL, through Kysely
+export { KyselyBankRepository, type RepositoryOptions } from './storage/kysely-repository.js';
+export { hashbankMigrations, migrateToLatest, type SqlFlavor } from './storage/migrations.js';
+export {
+  DEFAULT_DATA_DIR,
+  type OpenRepositoryOptions,
+  openRepository,
+  SQLITE_FILE_NAME,
+} from './storage/open.js';
+export { openPostgresRepository, type PostgresRepositoryOptions, redact } from './storage/postgres.js';
+export type {
+  BankRepository,
+  BankStats,
+  CommitmentRecord,
+  EntryFilter,
+  ImportWriter,
+  SignalTypeCounts,
+} from './storage/repository.js';
+export type { HashbankDatabase } from './storage/schema.js';
+export { openSqliteRepository, type SqliteRepositoryOptions } from './storage/sqlite.js';
