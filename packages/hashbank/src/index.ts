@@ -42,6 +42,30 @@ export {
 } from './bank/signal.js';
 export { formatVpdq, normalizeVpdq, parseVpdq, type VpdqFrame } from './bank/vpdq.js';
 
+// formats/: hex lines, ThreatExchange/HMA CSV, JSON Lines; streaming all-or-nothing import, sorted export
+export { csvFormat, DATASET_COLUMNS, threatExchangeTime } from './formats/csv.js';
+export { formatCsvLine, parseCsvLine } from './formats/csv-line.js';
+export { type ExportOptions, exportLines, exportToStream } from './formats/export.js';
+export {
+  BANK_FORMATS,
+  type BankFormat,
+  CSV_SHAPES,
+  type CsvShape,
+  type FormatCodec,
+  formatFromPath,
+  parseFormat,
+} from './formats/format.js';
+export { hexFormat } from './formats/hex.js';
+export {
+  type ImportOptions,
+  type ImportResult,
+  importEntries,
+  importFile,
+  type SkippedLine,
+} from './formats/import.js';
+export { JSONL_KEYS, jsonlFormat } from './formats/jsonl.js';
+export { DEFAULT_MAX_LINE_BYTES, type Line, readLines } from './formats/line-reader.js';
+
 // storage/: one repository interface over SQLite (default) and PostgreSQL, through Kysely
 export { KyselyBankRepository, type RepositoryOptions } from './storage/kysely-repository.js';
 export { hashbankMigrations, migrateToLatest, type SqlFlavor } from './storage/migrations.js';

@@ -2,11 +2,9 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import pg from 'pg';
-import { registerAllRepositoryTests } from '../test-support/register.js';
+import '../test-support/register.js';
 import { openPostgresRepository, redact } from './postgres.js';
 import { describeRepository } from './repository.suite.js';
-
-registerAllRepositoryTests();
 
 const url = process.env.SAFELIGHT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
 

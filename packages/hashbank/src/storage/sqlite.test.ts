@@ -3,12 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { registerAllRepositoryTests } from '../test-support/register.js';
+import '../test-support/register.js';
 import { openRepository } from './open.js';
 import { describeRepository } from './repository.suite.js';
 import { openSqliteRepository } from './sqlite.js';
-
-registerAllRepositoryTests();
 
 describeRepository('sqlite (:memory:)', async () => ({
   repository: await openSqliteRepository({ file: ':memory:' }),

@@ -1,5 +1,5 @@
 /**
- * Registers the format and commitment tests into the shared repository suite, so the SQLite and
- * PostgreSQL test files both run them. Import before calling describeRepository().
+ * Importing this module registers the format and commitment tests into the shared repository
+ * suite, so the SQLite and PostgreSQL test files both run them.
  */
-export function registerAllRepositoryTests(): void {}
+import '../formats/formats.suite.js';
