@@ -42,6 +42,37 @@ export {
 } from './bank/signal.js';
 export { formatVpdq, normalizeVpdq, parseVpdq, type VpdqFrame } from './bank/vpdq.js';
 
+// commitment/: Merkle root over a bank's sorted active entries, inclusion proofs, verification
+export { computeBankCommitment, proveBankEntry, publishCommitment } from './commitment/bank-commitment.js';
+export {
+  COMMITMENT_SCHEME,
+  type Commitment,
+  commitSorted,
+  type InclusionProof,
+  proveSorted,
+  verifyList,
+  verifyProof,
+} from './commitment/commitment.js';
+export {
+  type CommittedSignal,
+  canonicalSignal,
+  compareSignals,
+  encodeLeaf,
+  leafHash,
+} from './commitment/leaf.js';
+export {
+  EMPTY_ROOT,
+  type Hash,
+  hashLeafData,
+  hashNode,
+  inclusionPath,
+  type LeafRange,
+  MerkleBuilder,
+  merkleRoot,
+  proofRanges,
+  verifyInclusion,
+} from './commitment/merkle.js';
+
 // formats/: hex lines, ThreatExchange/HMA CSV, JSON Lines; streaming all-or-nothing import, sorted export
 export { csvFormat, DATASET_COLUMNS, threatExchangeTime } from './formats/csv.js';
 export { formatCsvLine, parseCsvLine } from './formats/csv-line.js';
