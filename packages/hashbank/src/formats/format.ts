@@ -59,7 +59,7 @@ export function formatFromPath(path: string): BankFormat {
   if (format === undefined) {
     throw new HashbankError(
       'BANK_UNKNOWN_FORMAT',
-      `cannot tell the format of ${path} from its extension (.txt/.hex, .csv, .jsonl): name it with a format option`,
+      `cannot tell the format of ${path} from its extension (.txt/.hex, .csv, .jsonl): give the format explicitly (--format hex|csv|jsonl)`,
     );
   }
   return format;
