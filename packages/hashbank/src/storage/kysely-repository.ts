@@ -198,9 +198,14 @@ export class KyselyBankRepository implements BankRepository {
       const page = await this.run(() => {
         let query = this.filtered(this.db, row.id, filter).selectAll();
         if (cursor !== undefined) {
-          query = query.where((eb) =>
-            eb(eb.refTuple('signal_type', 'value'), '>', eb.tuple(cursor[0], cursor[1])),
-          );
+          // With the signal type fixed, compare the value alone: SQLite then range-scans the
+          // index; given (type = ?) AND (type, value) > (?, ?) it scans the whole type instead.
+          query =
+            filter.signalType === undefined
+              ? query.where((eb) =>
+                  eb(eb.refTuple('signal_type', 'value'), '>', eb.tuple(cursor[0], cursor[1])),
+                )
+              : query.where('value', '>', cursor[1]);
         }
         return query.orderBy('signal_type').orderBy('value').limit(PAGE_SIZE).execute();
       });
