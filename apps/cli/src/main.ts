@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { Command, InvalidArgumentError, Option } from 'commander';
+import { registerBankCommands } from './commands/bank/register.js';
 import { runDemo } from './commands/demo.js';
 import { HASH_DEFAULTS, runHash } from './commands/hash.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
@@ -93,5 +94,7 @@ program
   .action(async (opts: { dir: string }) => {
     process.exitCode = await runDemo(opts.dir);
   });
+
+registerBankCommands(program);
 
 await program.parseAsync(process.argv);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { describe, it } from 'node:test';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { type DigestAlgorithm, ExactDigestIndex } from './exact-index.js';
 
 const digestOf = (algorithm: DigestAlgorithm, text: string) =>

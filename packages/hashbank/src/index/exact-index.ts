@@ -8,7 +8,7 @@
  * and collects every equal one) and id -> slot. Removal frees the slot for the next add, so there
  * is nothing to compact.
  */
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { IdSlotTable } from './id-slot-table.js';
 import { assertId, describe } from './validate.js';
 

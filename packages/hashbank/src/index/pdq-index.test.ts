@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { hammingDistance, PDQ_HASH_WORDS, type PdqHash } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { PdqIndex, type PdqMatch, type QueryStrategy } from './pdq-index.js';
 import { planQuery } from './probe-plan.js';
 import { flipBits, flipRandomBits, randomHash, randomHashWords, seededRandom } from './random-hashes.js';

@@ -21,7 +21,7 @@
  * the delta; `compact()` rebuilds everything at once, reclaims removed slots and re-picks the layout.
  */
 import { PDQ_HASH_WORDS, PDQ_MATCH_THRESHOLD, type PdqHash } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { scanAll, verifyCandidates, warmingSink } from './distance-kernels.js';
 import { IdSlotTable } from './id-slot-table.js';
 import { type ProbePlan, planQuery, probeMasks } from './probe-plan.js';

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { PDQ_HASH_WORDS, type PdqHash, parsePdqHex } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { PdqIndex } from './pdq-index.js';
 import { concatBytes, decodePdqSnapshot, encodePdqSnapshot } from './pdq-snapshot.js';
 import { flipRandomBits, randomHash, randomHashWords, seededRandom } from './random-hashes.js';

@@ -28,7 +28,7 @@
  * part that is damaged. Old versions stay readable: a test freezes a version-1 snapshot.
  */
 import { PDQ_HASH_WORDS } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 import { PdqIndex, type PdqIndexOptions, type PdqIndexParts } from './pdq-index.js';
 import { layoutFromWidths } from './segment-layout.js';
 import { xxh32 } from './xxh32.js';

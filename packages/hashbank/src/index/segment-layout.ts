@@ -9,7 +9,7 @@
  * the postings: 12 x 2^22 x 4 bytes is already 200 MB).
  */
 import { PDQ_HASH_BITS } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 
 export const MIN_SEGMENT_BITS = 16;
 export const MAX_SEGMENT_BITS = 22;

@@ -4,7 +4,7 @@
  * (where a wrong value would silently read `undefined` and match nothing).
  */
 import { PDQ_HASH_BITS, PDQ_HASH_WORDS, type PdqHash } from '@safelight/pdq';
-import { HashbankError } from '../errors.js';
+import { HashbankError } from '../bank/errors.js';
 
 export function assertPdqHash(value: unknown, name = 'hash'): asserts value is PdqHash {
   if (!(value instanceof Uint32Array)) {
