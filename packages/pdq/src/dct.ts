@@ -17,31 +17,68 @@ const DCT_MATRIX: Float32Array = (() => {
   return matrix;
 })();
 
-/** 64x64 row-major input -> 16x16 row-major DCT coefficients. */
+/**
+ * 64x64 row-major input -> 16x16 row-major DCT coefficients. Each coefficient is a float32 sum
+ * in order over k, as in the reference; eight (first product) or four (second) coefficients are
+ * accumulated together so that their independent rounding chains overlap.
+ */
 export function dct64To16(input: Float32Array, out: Float32Array = new Float32Array(256)): Float32Array {
   const d = DCT_MATRIX;
   const t = new Float32Array(16 * 64);
   // T = D A: t[i][j] = sum_k D[i][k] * A[k][j], accumulated over k in order.
-  const sums = new Float64Array(64);
   for (let i = 0; i < 16; i++) {
-    sums.fill(0);
-    for (let k = 0; k < 64; k++) {
-      const dik = d[i * 64 + k] as number;
-      const row = k * 64;
-      for (let j = 0; j < 64; j++) {
-        sums[j] = fround((sums[j] as number) + fround(dik * (input[row + j] as number)));
+    for (let j = 0; j < 64; j += 8) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      let s4 = 0;
+      let s5 = 0;
+      let s6 = 0;
+      let s7 = 0;
+      for (let k = 0; k < 64; k++) {
+        const dik = d[i * 64 + k] as number;
+        const a = k * 64 + j;
+        s0 = Math.fround(s0 + Math.fround(dik * (input[a] as number)));
+        s1 = Math.fround(s1 + Math.fround(dik * (input[a + 1] as number)));
+        s2 = Math.fround(s2 + Math.fround(dik * (input[a + 2] as number)));
+        s3 = Math.fround(s3 + Math.fround(dik * (input[a + 3] as number)));
+        s4 = Math.fround(s4 + Math.fround(dik * (input[a + 4] as number)));
+        s5 = Math.fround(s5 + Math.fround(dik * (input[a + 5] as number)));
+        s6 = Math.fround(s6 + Math.fround(dik * (input[a + 6] as number)));
+        s7 = Math.fround(s7 + Math.fround(dik * (input[a + 7] as number)));
       }
+      const o = i * 64 + j;
+      t[o] = s0;
+      t[o + 1] = s1;
+      t[o + 2] = s2;
+      t[o + 3] = s3;
+      t[o + 4] = s4;
+      t[o + 5] = s5;
+      t[o + 6] = s6;
+      t[o + 7] = s7;
     }
-    for (let j = 0; j < 64; j++) t[i * 64 + j] = sums[j] as number;
   }
   // B = T D^T: b[i][j] = sum_k T[i][k] * D[j][k].
   for (let i = 0; i < 16; i++) {
-    for (let j = 0; j < 16; j++) {
-      let sum = 0;
+    for (let j = 0; j < 16; j += 4) {
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
       for (let k = 0; k < 64; k++) {
-        sum = fround(sum + fround((t[i * 64 + k] as number) * (d[j * 64 + k] as number)));
+        const tik = t[i * 64 + k] as number;
+        const b = j * 64 + k;
+        s0 = Math.fround(s0 + Math.fround(tik * (d[b] as number)));
+        s1 = Math.fround(s1 + Math.fround(tik * (d[b + 64] as number)));
+        s2 = Math.fround(s2 + Math.fround(tik * (d[b + 128] as number)));
+        s3 = Math.fround(s3 + Math.fround(tik * (d[b + 192] as number)));
       }
-      out[i * 16 + j] = sum;
+      const o = i * 16 + j;
+      out[o] = s0;
+      out[o + 1] = s1;
+      out[o + 2] = s2;
+      out[o + 3] = s3;
     }
   }
   return out;

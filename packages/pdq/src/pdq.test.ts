@@ -113,6 +113,44 @@ describe('PDQ input handling', () => {
       assert.equal(formatPdqHex(hasher.hash(image).hash), formatPdqHex(new PdqHasher().hash(image).hash));
     }
   });
+
+  it('reads any byte offset, Buffer and Uint8ClampedArray data the same (fast and byte-wise paths)', () => {
+    // Widths that are and are not multiples of 4 and 8: rows start at every word alignment.
+    for (const [w, h] of [
+      [257, 129],
+      [38, 50],
+      [67, 9],
+      [64, 8],
+    ] as const) {
+      const rgb = syntheticImage('noise', w, h);
+      const rgba = new Uint8Array(w * h * 4);
+      for (let p = 0; p < w * h; p++) rgba.set(rgb.data.subarray(p * 3, p * 3 + 3), p * 4);
+      for (const [image, channels] of [
+        [rgb, 3],
+        [{ data: rgba, width: w, height: h, channels: 4 as const }, 4],
+      ] as const) {
+        const expected = pdqHash(image);
+        // Copies at byte offsets 0..3 of a larger buffer (offset 0 takes the 32-bit word path).
+        for (let offset = 0; offset < 4; offset++) {
+          const backing = new Uint8Array(image.data.length + offset);
+          backing.set(image.data, offset);
+          for (const data of [
+            backing.subarray(offset),
+            new Uint8ClampedArray(backing.buffer, offset, image.data.length),
+            Buffer.from(backing.buffer, offset, image.data.length),
+          ]) {
+            const result = pdqHash({ data, width: w, height: h, channels });
+            assert.equal(
+              formatPdqHex(result.hash),
+              formatPdqHex(expected.hash),
+              `${w}x${h}x${channels}+${offset}`,
+            );
+            assert.equal(result.quality, expected.quality);
+          }
+        }
+      }
+    }
+  });
 });
 
 describe('PDQ dihedral hashes', () => {

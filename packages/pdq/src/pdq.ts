@@ -1,7 +1,7 @@
 import { BlurScratch, blurAndDecimate, blurAndDecimateRows } from './blur.js';
 import { DIHEDRAL_NAMES, type DihedralName, dct64To16, dihedralDct } from './dct.js';
 import { emptyHash, type PdqHash } from './hash.js';
-import { fillLumaRows, type PixelBuffer, validatePixelBuffer } from './luma.js';
+import { type PixelBuffer, pixelRowSource, validatePixelBuffer } from './luma.js';
 import { torbenMedian } from './median.js';
 import { qualityFrom64x64 } from './quality.js';
 
@@ -89,9 +89,12 @@ export class PdqHasher {
     validatePixelBuffer(image);
     const { width, height } = image;
     if (width < MIN_HASHABLE_DIMENSION || height < MIN_HASHABLE_DIMENSION) return null;
-    const source = (firstRow: number, count: number, out: Float32Array): void =>
-      fillLumaRows(image, firstRow, count, out);
-    return intermediatesFrom64x64(blurAndDecimateRows(source, height, width, this.scratch));
+    // Luma is computed row by row as the blur consumes it; it comes from 8-bit pixels
+    // (pixelLuma: lets power-of-two window averages skip a rounding, see blurSampled).
+    const pixelLuma = true;
+    return intermediatesFrom64x64(
+      blurAndDecimateRows(pixelRowSource(image), height, width, this.scratch, pixelLuma),
+    );
   }
 }
 
