@@ -16,18 +16,38 @@ export const IMAGE_EXTENSIONS = new Set([
   '.heif',
 ]);
 
-function isImageName(name: string): boolean {
-  const dot = name.lastIndexOf('.');
-  return dot >= 0 && IMAGE_EXTENSIONS.has(name.slice(dot).toLowerCase());
+/** Video endings taken from folders and globs by commands that handle video (match). */
+export const VIDEO_FILE_EXTENSIONS = new Set([
+  '.mp4',
+  '.m4v',
+  '.mov',
+  '.webm',
+  '.mkv',
+  '.avi',
+  '.mpg',
+  '.mpeg',
+]);
+
+export interface ExpandOptions {
+  includeVideos?: boolean;
 }
 
-async function walk(dir: string, out: string[]): Promise<void> {
+function wanted(name: string, options: ExpandOptions): boolean {
+  const dot = name.lastIndexOf('.');
+  if (dot < 0) return false;
+  const ending = name.slice(dot).toLowerCase();
+  return (
+    IMAGE_EXTENSIONS.has(ending) || (options.includeVideos === true && VIDEO_FILE_EXTENSIONS.has(ending))
+  );
+}
+
+async function walk(dir: string, out: string[], options: ExpandOptions): Promise<void> {
   const entries = await readdir(dir, { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) await walk(path, out);
-    else if (entry.isFile() && isImageName(entry.name)) out.push(path);
+    if (entry.isDirectory()) await walk(path, out, options);
+    else if (entry.isFile() && wanted(entry.name, options)) out.push(path);
   }
 }
 
@@ -37,15 +57,18 @@ async function walk(dir: string, out: string[]): Promise<void> {
  * operand that is none of these is kept, so it is reported per file ("no such file") while the
  * rest still hash. Duplicates are dropped.
  */
-export async function expandInputs(operands: readonly string[]): Promise<string[]> {
+export async function expandInputs(
+  operands: readonly string[],
+  options: ExpandOptions = {},
+): Promise<string[]> {
   const files: string[] = [];
   for (const operand of operands) {
     const info = await stat(operand).catch(() => undefined);
     if (info?.isDirectory()) {
-      await walk(operand, files);
+      await walk(operand, files, options);
     } else if (!info && isDynamicPattern(operand)) {
       const matches = await glob(operand, { onlyFiles: true, dot: false, expandDirectories: false });
-      files.push(...matches.filter(isImageName).sort());
+      files.push(...matches.filter((m) => wanted(m, options)).sort());
     } else {
       files.push(operand);
     }

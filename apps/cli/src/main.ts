@@ -1,8 +1,10 @@
 #!/usr/bin/env node
+import { DEFAULT_DATA_DIR } from '@safelight/hashbank';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { registerBankCommands } from './commands/bank/register.js';
 import { runDemo } from './commands/demo.js';
 import { HASH_DEFAULTS, runHash } from './commands/hash.js';
+import { MATCH_DEFAULTS, runMatch } from './commands/match.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 
 function positiveInteger(name: string) {
@@ -13,6 +15,30 @@ function positiveInteger(name: string) {
     }
     return parsed;
   };
+}
+
+function bits(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 256) {
+    throw new InvalidArgumentError(`radius must be an integer from 0 to 256, got "${value}"`);
+  }
+  return parsed;
+}
+
+function percent(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
+    throw new InvalidArgumentError(`must be a number from 0 to 100, got "${value}"`);
+  }
+  return parsed;
+}
+
+function seconds(value: string): number {
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) {
+    throw new InvalidArgumentError(`must be a non-negative number of seconds, got "${value}"`);
+  }
+  return parsed;
 }
 
 function quality(value: string): number {
@@ -96,5 +122,46 @@ program
   });
 
 registerBankCommands(program);
+
+program
+  .command('match')
+  .description('Hash images (PDQ, MD5, SHA-256) and videos (vPDQ) and look them up in every enabled bank')
+  .argument('<paths...>', 'files, folders or glob patterns (images and videos)')
+  .addOption(
+    new Option('-f, --format <format>', 'output format').choices(['jsonl', 'table']).default('jsonl'),
+  )
+  .option('--radius <n>', 'PDQ match radius in bits', bits, MATCH_DEFAULTS.radius)
+  .option(
+    '--video-match-percent <n>',
+    'a video matches when either frame share reaches this',
+    percent,
+    MATCH_DEFAULTS.videoMatchPercent,
+  )
+  .option(
+    '--seconds-per-hash <s>',
+    'video: seconds between hashed frames (0 = every frame)',
+    seconds,
+    MATCH_DEFAULTS.secondsPerHash,
+  )
+  .option('--data-dir <dir>', 'folder of the embedded SQLite store', DEFAULT_DATA_DIR)
+  .option('--database-url <url>', 'PostgreSQL connection URL (instead of the embedded store)')
+  .addHelpText(
+    'after',
+    '\nEach hit: path, status (match | suppressed by an allow-list | allowed), bank, entry, signalType, distance.\n' +
+      'Exit status (as grep): 0 something matched, 1 nothing matched, 2 a file could not be checked or usage error.',
+  )
+  .action(async (paths: string[], opts: Record<string, unknown>) => {
+    const result = await runMatch(paths, {
+      format: opts.format as 'jsonl' | 'table',
+      radius: opts.radius as number,
+      videoMatchPercent: opts.videoMatchPercent as number,
+      secondsPerHash: opts.secondsPerHash as number,
+      store: {
+        dataDir: opts.dataDir as string,
+        ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl as string } : {}),
+      },
+    });
+    process.exitCode = result.exitCode;
+  });
 
 await program.parseAsync(process.argv);

@@ -137,6 +137,16 @@ export {
   type SegmentLayout,
 } from './index/segment-layout.js';
 export { xxh32 } from './index/xxh32.js';
+// matcher/: content against every enabled bank, with allow-list suppression
+export {
+  type BankHit,
+  BankMatcher,
+  type EntryRef,
+  type ImageSignals,
+  type MatcherOptions,
+  type MatcherStats,
+  type MatchVerdict,
+} from './matcher/bank-matcher.js';
 // storage/: one repository interface over SQLite (default) and PostgreSQL, through Kysely
 export { KyselyBankRepository, type RepositoryOptions } from './storage/kysely-repository.js';
 export { hashbankMigrations, migrateToLatest, type SqlFlavor } from './storage/migrations.js';

@@ -1,0 +1,123 @@
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { fileURLToPath } from 'node:url';
+import { hashImageFile, hashVideoFile } from '@safelight/media';
+import { formatPdqHex } from '@safelight/pdq';
+import sharp from 'sharp';
+import { noiseJpeg, tempDir } from '../../../tests/support/image-fixtures.js';
+
+const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+function safelight(...args: string[]) {
+  const result = spawnSync(
+    process.execPath,
+    ['--conditions=@safelight/source', '--import', 'tsx', main, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 120_000,
+    },
+  );
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function lines(text: string): Array<Record<string, unknown>> {
+  return text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l));
+}
+
+describe('safelight match', () => {
+  it('finds an edited copy of a banked image, not an unrelated image; exit 0 / 1 / 2 as grep', async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir, 'data');
+    // "Known" content is an ordinary generated image placed in a bank.
+    const known = join(dir, 'known.jpg');
+    await writeFile(known, await noiseJpeg(320, 240));
+    const edited = join(dir, 'edited.png');
+    await sharp(known).resize(200, 150).modulate({ brightness: 1.1 }).png().toFile(edited);
+    const unrelated = join(dir, 'unrelated.png');
+    await sharp(await noiseJpeg(64, 48))
+      .rotate(180)
+      .resize(320, 240)
+      .png()
+      .toFile(unrelated);
+    const list = join(dir, 'list.txt');
+    await writeFile(list, `${(await hashImageFile(known)).pdq},case-1\n`);
+
+    assert.equal(safelight('bank', 'create', 'KNOWN_TEST_IMAGES', '--data-dir', dataDir).code, 0);
+    const imported = safelight('bank', 'import', 'KNOWN_TEST_IMAGES', list, '--data-dir', dataDir);
+    assert.equal(imported.code, 0, imported.stderr);
+
+    const hit = safelight('match', edited, '--data-dir', dataDir);
+    assert.equal(hit.code, 0, hit.stderr);
+    const [record] = lines(hit.stdout);
+    assert.equal(record?.status, 'match');
+    assert.equal(record?.bank, 'KNOWN_TEST_IMAGES');
+    assert.equal(record?.signalType, 'pdq');
+    assert.ok((record?.distance as number) <= 31);
+
+    const miss = safelight('match', unrelated, '--data-dir', dataDir);
+    assert.equal(miss.code, 1, miss.stderr);
+    assert.equal(lines(miss.stdout)[0]?.status, 'no-match');
+
+    const table = safelight('match', '--format', 'table', edited, unrelated, '--data-dir', dataDir);
+    assert.equal(table.code, 0);
+    assert.match(table.stdout, /^path\s+status\s+bank\s+entry\s+signal\s+distance/);
+    assert.match(table.stdout, /no match/);
+
+    const broken = join(dir, 'broken.jpg');
+    await writeFile(broken, 'not an image');
+    const failed = safelight('match', edited, broken, '--data-dir', dataDir);
+    assert.equal(failed.code, 2, 'a file that could not be checked is exit 2, even with a match');
+    assert.match(failed.stderr, /broken\.jpg: not a decodable image/);
+  });
+
+  it('matches a clip of a banked video through vPDQ', {
+    skip: spawnSync('ffmpeg', ['-version']).status === 0 ? false : 'ffmpeg is not installed',
+  }, async () => {
+    const dir = await tempDir();
+    const dataDir = join(dir, 'data');
+    const video = join(dir, 'known.mp4');
+    const clip = join(dir, 'clip.mp4');
+    const source = 'testsrc2=size=160x120:rate=10:duration=4';
+    for (const [out, extra] of [
+      [video, []],
+      [clip, ['-ss', '1', '-t', '2']],
+    ] as const) {
+      const made = spawnSync('ffmpeg', [
+        '-v',
+        'error',
+        '-f',
+        'lavfi',
+        '-i',
+        source,
+        ...extra,
+        '-pix_fmt',
+        'yuv420p',
+        '-y',
+        out,
+      ]);
+      assert.equal(made.status, 0, made.stderr.toString());
+    }
+    const frames = await hashVideoFile(video);
+    const value = frames
+      .map((f) => `${formatPdqHex(f.hash)}:${f.quality}:${f.timestampSeconds.toFixed(3)}`)
+      .join(';');
+    const list = join(dir, 'videos.jsonl');
+    await writeFile(list, `${JSON.stringify({ signal_type: 'vpdq', value, external_id: 'video-1' })}\n`);
+    assert.equal(safelight('bank', 'create', 'KNOWN_TEST_VIDEOS', '--data-dir', dataDir).code, 0);
+    const imported = safelight('bank', 'import', 'KNOWN_TEST_VIDEOS', list, '--data-dir', dataDir);
+    assert.equal(imported.code, 0, imported.stderr);
+    const run = safelight('match', clip, '--data-dir', dataDir);
+    assert.equal(run.code, 0, run.stderr);
+    const [record] = lines(run.stdout);
+    assert.equal(record?.signalType, 'vpdq');
+    assert.equal(record?.externalId, 'video-1');
+    assert.ok((record?.queryMatchPercent as number) >= 80, JSON.stringify(record));
+  });
+});
