@@ -59,6 +59,25 @@ describe('video frames through ffmpeg', { skip }, () => {
     for (const f of sampled)
       assert.equal(hammingDistance(f.hash, (every[f.frameNumber] as (typeof every)[number]).hash), 0);
     assert.ok(every.every((f) => f.quality >= 0 && f.quality <= 100));
+    // A still video collapses to one feature with dedupe on; without it every frame is kept.
+    const still = join(await tempDir(), 'still.mp4');
+    const made = spawnSync('ffmpeg', [
+      '-v',
+      'error',
+      '-f',
+      'lavfi',
+      '-i',
+      'color=c=gray:size=64x64:rate=10:duration=1',
+      '-vf',
+      'noise=alls=40:allf=0',
+      '-pix_fmt',
+      'yuv420p',
+      '-y',
+      still,
+    ]);
+    assert.equal(made.status, 0, made.stderr.toString());
+    assert.equal((await hashVideoFile(still)).length, 10);
+    assert.equal((await hashVideoFile(still, { dedupeDistance: 16 })).length, 1);
   });
 
   it('gives clear errors for a file ffmpeg cannot decode, a truncated video and a missing file', async () => {

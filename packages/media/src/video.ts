@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { access } from 'node:fs/promises';
-import { PdqHasher, type VpdqFeature } from '@safelight/pdq';
+import { dedupeConsecutiveFrames, PdqHasher, type VpdqFeature } from '@safelight/pdq';
 import { DEFAULT_MAX_PIXELS } from './decode.js';
 import { MediaError } from './errors.js';
 
@@ -20,6 +20,11 @@ export interface VideoOptions {
   maxFrames?: number;
   ffmpegPath?: string;
   ffprobePath?: string;
+  /**
+   * Drop a frame within this many bits of the previous kept frame (a still scene then yields one
+   * feature, not hundreds). Off by default, as in the reference, which keeps every frame.
+   */
+  dedupeDistance?: number;
 }
 
 export interface VideoInfo {
@@ -217,5 +222,7 @@ export async function hashVideoFile(
       timestampSeconds: frame.timestampSeconds,
     });
   }
-  return features;
+  return options.dedupeDistance === undefined
+    ? features
+    : dedupeConsecutiveFrames(features, options.dedupeDistance);
 }
