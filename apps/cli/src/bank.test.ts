@@ -1,30 +1,13 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { verifyList, verifyProof } from '@safelight/hashbank';
 import pg from 'pg';
 import { ByteProgress } from './byte-progress.js';
-
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-/** Runs the CLI from source in a child process, as a user would. */
-function safelight(...args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    ['--conditions=@safelight/source', '--import', 'tsx', main, ...args],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: { ...process.env, SAFELIGHT_DATABASE_URL: '', SAFELIGHT_DATABASE_SCHEMA: '' },
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
+import { safelight } from './cli-runner.test-support.js';
 
 /** Random hashes play the listed content: benign by construction. */
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');

@@ -1,35 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { solidPng, writeBadInputs } from '../../../tests/support/image-fixtures.js';
+import { jsonLines, safelight } from './cli-runner.test-support.js';
 import { ProgressBar } from './progress.js';
-
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-/** Runs the CLI from source in a child process, as a user would (stdout/stderr are pipes). */
-function safelight(...args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    ['--conditions=@safelight/source', '--import', 'tsx', main, ...args],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-// biome-ignore lint/suspicious/noExplicitAny: test records are checked field by field below.
-function jsonLines(text: string): Array<Record<string, any>> {
-  return text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => JSON.parse(line));
-}
 
 describe('safelight hash', () => {
   it('hashes a folder with good and bad files: per-file errors, the rest hashed, exit 1', async () => {

@@ -3,33 +3,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { fileURLToPath } from 'node:url';
 import { hashImageFile, hashVideoFile } from '@safelight/media';
 import { formatPdqHex } from '@safelight/pdq';
 import sharp from 'sharp';
 import { noiseJpeg, tempDir } from '../../../tests/support/image-fixtures.js';
-
-const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-
-function safelight(...args: string[]) {
-  const result = spawnSync(
-    process.execPath,
-    ['--conditions=@safelight/source', '--import', 'tsx', main, ...args],
-    {
-      encoding: 'utf8',
-      timeout: 120_000,
-    },
-  );
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function lines(text: string): Array<Record<string, unknown>> {
-  return text
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l));
-}
+import { jsonLines, safelight } from './cli-runner.test-support.js';
 
 describe('safelight match', () => {
   it('finds an edited copy of a banked image, not an unrelated image; exit 0 / 1 / 2 as grep', async () => {
@@ -55,7 +33,7 @@ describe('safelight match', () => {
 
     const hit = safelight('match', edited, '--data-dir', dataDir);
     assert.equal(hit.code, 0, hit.stderr);
-    const [record] = lines(hit.stdout);
+    const [record] = jsonLines(hit.stdout);
     assert.equal(record?.status, 'match');
     assert.equal(record?.bank, 'KNOWN_TEST_IMAGES');
     assert.equal(record?.signalType, 'pdq');
@@ -63,7 +41,7 @@ describe('safelight match', () => {
 
     const miss = safelight('match', unrelated, '--data-dir', dataDir);
     assert.equal(miss.code, 1, miss.stderr);
-    assert.equal(lines(miss.stdout)[0]?.status, 'no-match');
+    assert.equal(jsonLines(miss.stdout)[0]?.status, 'no-match');
 
     const table = safelight('match', '--format', 'table', edited, unrelated, '--data-dir', dataDir);
     assert.equal(table.code, 0);
@@ -115,7 +93,7 @@ describe('safelight match', () => {
     assert.equal(imported.code, 0, imported.stderr);
     const run = safelight('match', clip, '--data-dir', dataDir);
     assert.equal(run.code, 0, run.stderr);
-    const [record] = lines(run.stdout);
+    const [record] = jsonLines(run.stdout);
     assert.equal(record?.signalType, 'vpdq');
     assert.equal(record?.externalId, 'video-1');
     assert.ok((record?.queryMatchPercent as number) >= 80, JSON.stringify(record));
