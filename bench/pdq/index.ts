@@ -63,7 +63,7 @@ async function benchCore() {
       height,
       channels: 3 as const,
     };
-    for (let i = 0; i < 3; i++) hasher.hash(image); // warm up the JIT
+    for (let i = 0; i < 10; i++) hasher.hash(image); // warm up the JIT (the first runs are 2-10x slower)
     const samples = Array.from({ length: ROUNDS * 2 }, () => timeMs(() => hasher.hash(image)));
     const ms = median(samples);
     rows.push({
