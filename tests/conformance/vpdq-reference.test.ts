@@ -4,18 +4,16 @@
  * have quality >= 50. Decoders differ, so frames are not expected to be bit-exact.
  */
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { describe, it } from 'node:test';
 import { hashVideoFile } from '@safelight/media';
 import { compareFrameByFrame, matchVpdq, parseVpdqText } from '@safelight/pdq';
 import { hasSharedData, sharedPath } from '../support/shared-data.js';
+import { ffmpegSkip } from '../support/video-fixtures.js';
 
 const skip = !hasSharedData('pdq', 'vpdq', 'sample-hashes')
   ? '../shared/data/pdq/vpdq is not present'
-  : spawnSync('ffmpeg', ['-version']).status !== 0
-    ? 'ffmpeg is not installed (apt-get install ffmpeg)'
-    : false;
+  : ffmpegSkip;
 
 describe('vPDQ reference conformance', { skip }, () => {
   for (const name of ['doorknob-hd-no-bar', 'test-padded-dimensions']) {

@@ -2,7 +2,7 @@ import type { HashFileOptions, ImageFileHashes } from '@safelight/media';
 
 /** What hashing one file produced: the hashes, or the reason it failed. */
 export type HashOutcome =
-  | { ok: true; path: string; hashes: ImageFileHashes; weak: boolean }
+  | { ok: true; path: string; hashes: ImageFileHashes }
   | { ok: false; path: string; code: string; message: string };
 
 export interface HashJob {

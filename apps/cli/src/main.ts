@@ -1,53 +1,12 @@
 #!/usr/bin/env node
 import { DEFAULT_DATA_DIR } from '@safelight/hashbank';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { registerBankCommands } from './commands/bank/register.js';
 import { runDemo } from './commands/demo.js';
 import { HASH_DEFAULTS, runHash } from './commands/hash.js';
 import { MATCH_DEFAULTS, runMatch } from './commands/match.js';
+import { integerOption, numberOption } from './option-parsers.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
-
-function positiveInteger(name: string) {
-  return (value: string): number => {
-    const parsed = Number(value);
-    if (!Number.isSafeInteger(parsed) || parsed < 1) {
-      throw new InvalidArgumentError(`${name} must be a positive integer, got "${value}"`);
-    }
-    return parsed;
-  };
-}
-
-function bits(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 256) {
-    throw new InvalidArgumentError(`radius must be an integer from 0 to 256, got "${value}"`);
-  }
-  return parsed;
-}
-
-function percent(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0 || parsed > 100) {
-    throw new InvalidArgumentError(`must be a number from 0 to 100, got "${value}"`);
-  }
-  return parsed;
-}
-
-function seconds(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isFinite(parsed) || parsed < 0) {
-    throw new InvalidArgumentError(`must be a non-negative number of seconds, got "${value}"`);
-  }
-  return parsed;
-}
-
-function quality(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isInteger(parsed) || parsed < 0 || parsed > 100) {
-    throw new InvalidArgumentError(`quality must be an integer from 0 to 100, got "${value}"`);
-  }
-  return parsed;
-}
 
 const program = new Command()
   .name('safelight')
@@ -70,17 +29,22 @@ program
       .default(HASH_DEFAULTS.format),
   )
   .option('--dihedrals', 'also output the hashes of the 7 rotations/reflections', false)
-  .option('--min-quality <n>', 'flag hashes below this quality as weak', quality, HASH_DEFAULTS.minQuality)
+  .option(
+    '--min-quality <n>',
+    'flag hashes below this quality as weak',
+    integerOption('--min-quality', 0, 100),
+    HASH_DEFAULTS.minQuality,
+  )
   .option(
     '-j, --jobs <n>',
     'worker threads for decoding and hashing',
-    positiveInteger('--jobs'),
+    integerOption('--jobs', 1),
     HASH_DEFAULTS.jobs,
   )
   .option(
     '--max-pixels <n>',
     'refuse images with more pixels (decompression bombs)',
-    positiveInteger('--max-pixels'),
+    integerOption('--max-pixels', 1),
     HASH_DEFAULTS.maxPixels,
   )
   .option(
@@ -130,17 +94,22 @@ program
   .addOption(
     new Option('-f, --format <format>', 'output format').choices(['jsonl', 'table']).default('jsonl'),
   )
-  .option('--radius <n>', 'PDQ match radius in bits', bits, MATCH_DEFAULTS.radius)
+  .option(
+    '--radius <n>',
+    'PDQ match radius in bits',
+    integerOption('--radius', 0, 256),
+    MATCH_DEFAULTS.radius,
+  )
   .option(
     '--video-match-percent <n>',
     'a video matches when either frame share reaches this',
-    percent,
+    numberOption('--video-match-percent', 0, 100),
     MATCH_DEFAULTS.videoMatchPercent,
   )
   .option(
     '--seconds-per-hash <s>',
     'video: seconds between hashed frames (0 = every frame)',
-    seconds,
+    numberOption('--seconds-per-hash', 0),
     MATCH_DEFAULTS.secondsPerHash,
   )
   .option('--data-dir <dir>', 'folder of the embedded SQLite store', DEFAULT_DATA_DIR)

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -7,6 +6,7 @@ import { hashImageFile, hashVideoFile } from '@safelight/media';
 import { formatPdqHex } from '@safelight/pdq';
 import sharp from 'sharp';
 import { noiseJpeg, tempDir } from '../../../tests/support/image-fixtures.js';
+import { ffmpegSkip, makeTestVideo } from '../../../tests/support/video-fixtures.js';
 import { jsonLines, safelight } from './cli-runner.test-support.js';
 
 describe('safelight match', () => {
@@ -55,33 +55,11 @@ describe('safelight match', () => {
     assert.match(failed.stderr, /broken\.jpg: not a decodable image/);
   });
 
-  it('matches a clip of a banked video through vPDQ', {
-    skip: spawnSync('ffmpeg', ['-version']).status === 0 ? false : 'ffmpeg is not installed',
-  }, async () => {
+  it('matches a clip of a banked video through vPDQ', { skip: ffmpegSkip }, async () => {
     const dir = await tempDir();
     const dataDir = join(dir, 'data');
-    const video = join(dir, 'known.mp4');
-    const clip = join(dir, 'clip.mp4');
-    const source = 'testsrc2=size=160x120:rate=10:duration=4';
-    for (const [out, extra] of [
-      [video, []],
-      [clip, ['-ss', '1', '-t', '2']],
-    ] as const) {
-      const made = spawnSync('ffmpeg', [
-        '-v',
-        'error',
-        '-f',
-        'lavfi',
-        '-i',
-        source,
-        ...extra,
-        '-pix_fmt',
-        'yuv420p',
-        '-y',
-        out,
-      ]);
-      assert.equal(made.status, 0, made.stderr.toString());
-    }
+    const video = makeTestVideo(join(dir, 'known.mp4'), { seconds: 4 });
+    const clip = makeTestVideo(join(dir, 'clip.mp4'), { seconds: 4, extra: ['-ss', '1', '-t', '2'] });
     const frames = await hashVideoFile(video);
     const value = frames
       .map((f) => `${formatPdqHex(f.hash)}:${f.quality}:${f.timestampSeconds.toFixed(3)}`)

@@ -1,5 +1,6 @@
 import { DIHEDRAL_NAMES } from '@safelight/pdq';
 import type { HashOutcome } from './hash-job.js';
+import { formatTable } from './table.js';
 
 export const OUTPUT_FORMATS = ['jsonl', 'csv', 'table'] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -12,32 +13,38 @@ export interface OutcomeWriter {
   end(): void;
 }
 
+/** What every format shows: the dihedral columns, and the quality below which a hash is weak. */
+export interface OutputColumns {
+  dihedrals: boolean;
+  minQuality: number;
+}
+
 export function createWriter(
   format: OutputFormat,
-  dihedrals: boolean,
+  columns: OutputColumns,
   out: (text: string) => void,
 ): OutcomeWriter {
   switch (format) {
     case 'jsonl':
-      return { write: (o) => out(`${JSON.stringify(toRecord(o))}\n`), end: () => {} };
+      return { write: (o) => out(`${JSON.stringify(toRecord(o, columns))}\n`), end: () => {} };
     case 'csv':
-      return csvWriter(dihedrals, out);
+      return csvWriter(columns, out);
     case 'table':
-      return tableWriter(dihedrals, out);
+      return tableWriter(columns, out);
   }
 }
 
-function toRecord(o: HashOutcome): Record<string, unknown> {
+function toRecord(o: HashOutcome, { minQuality }: OutputColumns): Record<string, unknown> {
   if (!o.ok) return { path: o.path, error: { code: o.code, message: o.message } };
   const { dihedrals, format: _format, ...rest } = o.hashes;
-  return { path: o.path, ...rest, weak: o.weak, ...(dihedrals ? { dihedrals } : {}) };
+  return { path: o.path, ...rest, weak: o.hashes.quality < minQuality, ...(dihedrals ? { dihedrals } : {}) };
 }
 
 function columnsFor(dihedrals: boolean): string[] {
   return [...BASE_COLUMNS, ...(dihedrals ? DIHEDRAL_NAMES : []), 'error'];
 }
 
-function cells(o: HashOutcome, dihedrals: boolean): string[] {
+function cells(o: HashOutcome, { dihedrals, minQuality }: OutputColumns): string[] {
   if (!o.ok)
     return [
       o.path,
@@ -60,7 +67,7 @@ function cells(o: HashOutcome, dihedrals: boolean): string[] {
     h.sha256,
     String(h.width),
     String(h.height),
-    String(o.weak),
+    String(h.quality < minQuality),
     ...(dihedrals ? DIHEDRAL_NAMES.map((name) => h.dihedrals?.[name] ?? '') : []),
     '',
   ];
@@ -70,39 +77,29 @@ function csvCell(value: string): string {
   return /[",\r\n]/.test(value) ? `"${value.replaceAll('"', '""')}"` : value;
 }
 
-function csvWriter(dihedrals: boolean, out: (text: string) => void): OutcomeWriter {
-  out(`${columnsFor(dihedrals).join(',')}\n`);
+function csvWriter(columns: OutputColumns, out: (text: string) => void): OutcomeWriter {
+  out(`${columnsFor(columns.dihedrals).join(',')}\n`);
   return {
-    write: (o) => out(`${cells(o, dihedrals).map(csvCell).join(',')}\n`),
+    write: (o) => out(`${cells(o, columns).map(csvCell).join(',')}\n`),
     end: () => {},
   };
 }
 
 /** A table needs every row to size its columns, so it is printed at the end. */
-function tableWriter(dihedrals: boolean, out: (text: string) => void): OutcomeWriter {
+function tableWriter(columns: OutputColumns, out: (text: string) => void): OutcomeWriter {
   // Digests make a table too wide to read; the table shows what a person scans for.
   const pick = (row: string[]): string[] => {
     const [path, pdq, quality, , , width, height, weak, ...rest] = row;
     return [path, pdq, quality, `${width}x${height}`, weak, ...rest].map((v) => v ?? '');
   };
-  const header = pick([...columnsFor(dihedrals)]).map((h, i) => (i === 3 ? 'size' : h));
+  const header = pick([...columnsFor(columns.dihedrals)]).map((h, i) => (i === 3 ? 'size' : h));
   const rows: string[][] = [];
   return {
     write: (o) => {
-      const row = pick(cells(o, dihedrals));
+      const row = pick(cells(o, columns));
       if (!o.ok) row[3] = '';
       rows.push(row);
     },
-    end: () => {
-      const all = [header, ...rows];
-      const widths = header.map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-      for (const row of all)
-        out(
-          `${row
-            .map((v, i) => v.padEnd(widths[i] ?? 0))
-            .join('  ')
-            .trimEnd()}\n`,
-        );
-    },
+    end: () => out(formatTable([header, ...rows])),
   };
 }

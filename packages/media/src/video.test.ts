@@ -1,34 +1,15 @@
 import assert from 'node:assert/strict';
-import { spawnSync } from 'node:child_process';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { hammingDistance } from '@safelight/pdq';
 import { tempDir } from '../../../tests/support/image-fixtures.js';
+import { ffmpegSkip, makeTestVideo } from '../../../tests/support/video-fixtures.js';
 import { hashVideoFile, MediaError, probeVideo } from './index.js';
 
-// CI installs Debian's ffmpeg (.ci/run); elsewhere these tests say why they did not run.
-const hasFfmpeg = spawnSync('ffmpeg', ['-version']).status === 0;
-const skip = hasFfmpeg ? false : 'ffmpeg is not installed (apt-get install ffmpeg)';
-
-/** A benign 2-second test pattern video made by ffmpeg's own generator. */
-async function testVideo(dir: string, name = 'pattern.mp4', seconds = 2, rate = 10): Promise<string> {
-  const path = join(dir, name);
-  const made = spawnSync('ffmpeg', [
-    '-v',
-    'error',
-    '-f',
-    'lavfi',
-    '-i',
-    `testsrc2=size=160x120:rate=${rate}:duration=${seconds}`,
-    '-pix_fmt',
-    'yuv420p',
-    '-y',
-    path,
-  ]);
-  assert.equal(made.status, 0, made.stderr.toString());
-  return path;
-}
+const skip = ffmpegSkip;
+/** A benign 2-second test pattern video, written into `dir`. */
+const testVideo = async (dir: string, name = 'pattern.mp4') => makeTestVideo(join(dir, name));
 
 function rejectsWith(code: string, message: RegExp) {
   return (error: unknown) =>
@@ -61,21 +42,10 @@ describe('video frames through ffmpeg', { skip }, () => {
     assert.ok(every.every((f) => f.quality >= 0 && f.quality <= 100));
     // A still video collapses to one feature with dedupe on; without it every frame is kept.
     const still = join(await tempDir(), 'still.mp4');
-    const made = spawnSync('ffmpeg', [
-      '-v',
-      'error',
-      '-f',
-      'lavfi',
-      '-i',
-      'color=c=gray:size=64x64:rate=10:duration=1',
-      '-vf',
-      'noise=alls=40:allf=0',
-      '-pix_fmt',
-      'yuv420p',
-      '-y',
-      still,
-    ]);
-    assert.equal(made.status, 0, made.stderr.toString());
+    makeTestVideo(still, {
+      source: 'color=c=gray:size=64x64:rate=10:duration=1',
+      extra: ['-vf', 'noise=alls=40:allf=0'],
+    });
     assert.equal((await hashVideoFile(still)).length, 10);
     assert.equal((await hashVideoFile(still, { dedupeDistance: 16 })).length, 1);
   });

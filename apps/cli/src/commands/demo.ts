@@ -9,6 +9,7 @@ import {
   parsePdqHex,
 } from '@safelight/pdq';
 import sharp, { type Sharp } from 'sharp';
+import { formatTable } from '../table.js';
 
 /**
  * The quick-start job: make a few benign pattern images and everyday edits of them (re-encoding,
@@ -106,10 +107,10 @@ export async function runDemo(dir: string): Promise<number> {
   let total = 0;
   for (const original of originals) {
     const source = join(dir, `${original.name}.png`);
+    const { width = 0, height = 0 } = await sharp(source).metadata();
     for (const edit of EDITS) {
       const extension = edit.name.startsWith('jpeg') ? 'jpg' : 'png';
       const path = join(dir, `${original.name}-${edit.name}.${extension}`);
-      const { width = 0, height = 0 } = await sharp(source).metadata();
       await edit.apply(sharp(source), width, height).toFile(path);
       const hashes = await hashImageFile(path);
       const hash = parsePdqHex(hashes.pdq);
@@ -130,8 +131,7 @@ export async function runDemo(dir: string): Promise<number> {
       if (hammingDistance(a.pdq, b.pdq) <= PDQ_MATCH_THRESHOLD) falseMatches++;
     }
   }
-  const widths = (rows[0] as string[]).map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  for (const row of rows) console.log(row.map((v, i) => v.padEnd(widths[i] ?? 0)).join('  '));
+  process.stdout.write(formatTable(rows));
   console.log(
     `\n${matched}/${total} edited copies matched their original; ${falseMatches} false matches between unrelated originals.` +
       `\nImages are in ${dir}. Hash your own with: safelight hash ${dir}`,

@@ -63,7 +63,11 @@ export async function runHash(
     applyExifOrientation: options.applyExifOrientation,
     applyIccProfile: options.applyIccProfile,
   };
-  const writer = createWriter(options.format, options.dihedrals, io.stdout);
+  const writer = createWriter(
+    options.format,
+    { dihedrals: options.dihedrals, minQuality: options.minQuality },
+    io.stdout,
+  );
   const progress =
     options.progress && ProgressBar.shouldShow(files.length) ? new ProgressBar(files.length) : undefined;
   let hashed = 0;
@@ -71,7 +75,6 @@ export async function runHash(
   const emit = (outcome: HashOutcome): void => {
     if (outcome.ok) {
       hashed++;
-      outcome.weak = outcome.hashes.quality < options.minQuality;
     } else {
       failed++;
       io.stderr(
@@ -96,12 +99,7 @@ async function hashInProcess(jobs: HashJob[], emit: (o: HashOutcome) => void): P
   const hasher = new PdqHasher();
   for (const job of jobs) {
     try {
-      emit({
-        ok: true,
-        path: job.path,
-        hashes: await hashImageFile(job.path, job.options, hasher),
-        weak: false,
-      });
+      emit({ ok: true, path: job.path, hashes: await hashImageFile(job.path, job.options, hasher) });
     } catch (error) {
       emit(failure(job.path, error));
     }
@@ -135,7 +133,7 @@ async function hashInWorkers(
         pending.push(pool.run(job).catch((error: unknown) => failure(job.path, error)));
       }
       const outcome = await (pending.shift() as Promise<HashOutcome>);
-      emit(outcome.ok ? { ...outcome, weak: false } : outcome);
+      emit(outcome);
     }
   } finally {
     await pool.destroy();

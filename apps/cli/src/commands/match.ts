@@ -4,6 +4,7 @@ import { hashImageFile, hashVideoFile } from '@safelight/media';
 import { PDQ_MATCH_THRESHOLD } from '@safelight/pdq';
 import { failure } from '../hash-job.js';
 import { expandInputs, VIDEO_FILE_EXTENSIONS } from '../inputs.js';
+import { formatTable } from '../table.js';
 import { type Io, processIo, type StoreOptions, withRepository } from './bank/context.js';
 
 export interface MatchCommandOptions {
@@ -102,15 +103,7 @@ export async function runMatch(
       }
     }
     if (options.format === 'table') {
-      const all = [['path', 'status', 'bank', 'entry', 'signal', 'distance'], ...rows];
-      const widths = (all[0] as string[]).map((_, i) => Math.max(...all.map((r) => (r[i] ?? '').length)));
-      for (const row of all)
-        io.stdout(
-          `${row
-            .map((v, i) => v.padEnd(widths[i] ?? 0))
-            .join('  ')
-            .trimEnd()}\n`,
-        );
+      io.stdout(formatTable([['path', 'status', 'bank', 'entry', 'signal', 'distance'], ...rows]));
     }
     io.stderr(`safelight match: ${files.length - failed} checked, ${matched} matched, ${failed} failed\n`);
     return {

@@ -88,9 +88,20 @@ describe('BankMatcher', () => {
     assert.equal(verdict.matches.length, 0);
     assert.equal(verdict.suppressed[0]?.bank, 'KNOWN_TEST_IMAGES');
     assert.equal(verdict.allowed[0]?.bank, 'FALSE_POSITIVES');
-    // Content near the match entry but outside the allow-list radius still matches.
-    const other = matcher.matchImage({ pdq: near(value, 31) });
-    assert.ok(other.matches.length === 1 || other.suppressed.length === 1);
+    // Content 31 bits from the match entry on bits the allow entry kept (bits 100..130) is 35 bits
+    // from the allow entry: outside its radius, so it matches and nothing is suppressed.
+    const other = matcher.matchImage({
+      pdq: formatPdqHex(
+        flipBits(
+          parsePdqHex(value),
+          Array.from({ length: 31 }, (_, i) => 100 + i),
+        ),
+      ),
+    });
+    assert.equal(other.matches.length, 1);
+    assert.equal(other.matches[0]?.distance, 31);
+    assert.equal(other.suppressed.length, 0);
+    assert.equal(other.allowed.length, 0);
     await repository.close();
   });
 

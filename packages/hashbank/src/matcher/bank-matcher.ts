@@ -157,15 +157,13 @@ export class BankMatcher {
   }
 
   stats(): MatcherStats {
-    let pdq = 0;
-    let md5 = 0;
-    let sha256 = 0;
-    for (const ref of this.entries.values()) {
-      if (ref.signalType === 'pdq') pdq++;
-      else if (ref.signalType === 'md5') md5++;
-      else if (ref.signalType === 'sha256') sha256++;
-    }
-    return { banks: this.bankCount, pdq, md5, sha256, vpdq: this.videos.size };
+    return {
+      banks: this.bankCount,
+      pdq: this.pdq.size,
+      md5: this.md5.size,
+      sha256: this.sha256.size,
+      vpdq: this.videos.size,
+    };
   }
 
   /** Matches an image's PDQ hash and file digests against the banks. */

@@ -1,5 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { HashbankError } from '../bank/errors.js';
 import { KyselyBankRepository, type RepositoryOptions } from './kysely-repository.js';
 import { migrateToLatest } from './migrations.js';
@@ -20,12 +20,14 @@ const INT8_OID = 20;
  * PostgreSQL returns bigint (ids, counts, sums) as strings to avoid precision loss; ours stay far
  * below 2^53, so they are parsed as numbers for this pool only (not pg's global parser table).
  */
-const types = {
-  getTypeParser(oid: number, format?: 'text' | 'binary') {
-    if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
-    return pg.types.getTypeParser(oid, format as 'text');
-  },
-};
+function bigintAsNumber(driver: typeof pg): pg.CustomTypesConfig {
+  return {
+    getTypeParser(oid: number, format?: 'text' | 'binary') {
+      if (oid === INT8_OID && format !== 'binary') return (value: string) => Number(value);
+      return driver.types.getTypeParser(oid, format as 'text');
+    },
+  } as unknown as pg.CustomTypesConfig;
+}
 
 const SCHEMA_PATTERN = /^[a-z_][a-z0-9_]{0,62}$/;
 
@@ -39,12 +41,14 @@ export async function openPostgresRepository(
       `schema ${JSON.stringify(schema)} must be a lowercase identifier`,
     );
   }
-  const pool = new pg.Pool({
+  // The driver loads only when PostgreSQL is configured: the embedded default never pays for it.
+  const { default: driver } = await import('pg');
+  const pool = new driver.Pool({
     connectionString: options.connectionString,
     max: options.maxConnections ?? 4,
     // Every connection resolves unqualified table names in our schema.
     options: `-c search_path=${schema}`,
-    types: types as unknown as pg.CustomTypesConfig,
+    types: bigintAsNumber(driver),
   });
   const db = new Kysely<HashbankDatabase>({ dialect: new PostgresDialect({ pool }) });
   try {

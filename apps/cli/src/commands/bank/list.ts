@@ -1,3 +1,4 @@
+import { formatTable } from '../../table.js';
 import { type Io, processIo, reportError, type StoreOptions, withRepository } from './context.js';
 
 /** `safelight bank list`: every bank with its kind, switch and active entry count. */
@@ -28,14 +29,7 @@ export async function runBankList(
         r.description,
       ]),
     ];
-    const widths = table[0]?.map((_, c) => Math.max(...table.map((row) => (row[c] ?? '').length))) ?? [];
-    for (const row of table)
-      io.stdout(
-        `${row
-          .map((cell, c) => cell.padEnd(widths[c] ?? 0))
-          .join('  ')
-          .trimEnd()}\n`,
-      );
+    io.stdout(formatTable(table));
     if (rows.length === 0) io.stderr('no banks yet: safelight bank create NAME\n');
     return 0;
   } catch (error) {

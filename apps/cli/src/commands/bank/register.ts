@@ -13,6 +13,7 @@ import {
   type SignalType,
 } from '@safelight/hashbank';
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { integerOption } from '../../option-parsers.js';
 import { runBankCommit } from './commit.js';
 import type { StoreOptions } from './context.js';
 import { runBankCreate } from './create.js';
@@ -27,13 +28,6 @@ function signalType(value: string): SignalType {
   } catch (error) {
     throw new InvalidArgumentError(error instanceof HashbankError ? error.message : String(error));
   }
-}
-
-function positiveInteger(value: string): number {
-  const parsed = Number(value);
-  if (!Number.isSafeInteger(parsed) || parsed < 1)
-    throw new InvalidArgumentError(`must be a positive integer, got "${value}"`);
-  return parsed;
 }
 
 /** Store options given on `bank` or any subcommand (commander merges them in optsWithGlobals). */
@@ -105,7 +99,7 @@ export function registerBankCommands(program: Command): void {
     .option(
       '--max-line-bytes <n>',
       `longest line accepted (default ${DEFAULT_MAX_LINE_BYTES})`,
-      positiveInteger,
+      integerOption('--max-line-bytes', 1),
     )
     .option('--json', 'print the result as JSON (with up to 10,000 skipped lines)', false)
     .option('--no-progress', 'never draw the progress bar (only drawn on a terminal anyway)')
