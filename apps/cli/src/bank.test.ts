@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { verifyList, verifyProof } from '@safelight/hashbank';
 import pg from 'pg';
+import { postgresSkipReason, testDatabaseUrl } from '../../../tests/support/postgres.js';
 import { ByteProgress } from './byte-progress.js';
 import { safelight } from './cli-runner.test-support.js';
 
@@ -164,19 +165,9 @@ describe('safelight bank (embedded SQLite, --data-dir)', () => {
   bankTests('sqlite', () => ['--data-dir', dataDir], true);
 });
 
-const url = process.env.SAFELIGHT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = testDatabaseUrl;
 const schema = `test_cli_${process.pid}_${randomBytes(4).toString('hex')}`;
-let pgSkip: string | false = false;
-{
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-  } catch (error) {
-    pgSkip = `PostgreSQL unreachable at ${url} (${error instanceof Error ? error.message : String(error)})`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
+const pgSkip = await postgresSkipReason();
 
 describe('safelight bank (PostgreSQL, --database-url)', { skip: pgSkip }, () => {
   after(async () => {

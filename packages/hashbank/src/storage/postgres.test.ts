@@ -3,26 +3,13 @@ import { randomBytes } from 'node:crypto';
 import { describe, it } from 'node:test';
 import pg from 'pg';
 import '../test-support/register.js';
-import { openPostgresRepository, redact } from './postgres.js';
+import { postgresSkipReason, testDatabaseUrl } from '../../../../tests/support/postgres.js';
+import { openPostgresRepository } from './postgres.js';
 import { describeRepository } from './repository.suite.js';
 
-const url = process.env.SAFELIGHT_TEST_DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+const url = testDatabaseUrl;
 
-/** Returns why PostgreSQL cannot be used, or undefined when it can. */
-async function unavailable(): Promise<string | undefined> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 3000 });
-  try {
-    await client.connect();
-    await client.query('select 1');
-    return undefined;
-  } catch (error) {
-    return `PostgreSQL unreachable at ${redact(url)} (${error instanceof Error ? error.message : String(error)}); set SAFELIGHT_TEST_DATABASE_URL`;
-  } finally {
-    await client.end().catch(() => {});
-  }
-}
-
-const skip = await unavailable();
+const skip = await postgresSkipReason();
 if (skip) console.warn(`# skipping PostgreSQL storage tests: ${skip}`);
 
 // One schema per run, so parallel runs (and other branches' tests) never see each other's tables.
