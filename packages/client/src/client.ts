@@ -1,0 +1,446 @@
+// The Safelight client: one device of one account. It ties the MLS device (packages/e2ee), franking
+// (packages/franking) and key-committing attachments to the delivery server's API, and keeps the
+// history a user can report from. Works in Node and the browser (fetch + WebSocket).
+import {
+  createDeviceIdentity,
+  type DeviceStateStore,
+  decryptAttachment,
+  E2eeDevice,
+  encryptAttachment,
+  fromBase64Url,
+  signAuthChallenge,
+  toBase64Url,
+} from '@safelight/e2ee';
+import { decodeFrank, type FrankingReport } from '@safelight/franking';
+import { type AttachmentRef, openContent, sealContent } from './content.js';
+import { ClientError } from './errors.js';
+import { LocalState, type StoredMessage } from './local-state.js';
+import { PushConnection, type WebSocketConstructor } from './push.js';
+import { type InboxItem, isServerError, ServerApi } from './server-api.js';
+
+export interface ClientOptions {
+  readonly serverUrl: string;
+  readonly store: DeviceStateStore;
+  /** Defaults to globalThis.fetch. */
+  readonly fetch?: typeof fetch;
+  /** Defaults to globalThis.WebSocket (browsers, Node >= 22); pass `ws` on Node 20. */
+  readonly WebSocket?: WebSocketConstructor;
+  /** Key packages kept on the server for others to add this device (default 10). */
+  readonly keyPackageStock?: number;
+}
+
+export interface OutgoingAttachment {
+  readonly bytes: Uint8Array;
+  readonly mediaType: string;
+}
+
+export type ClientEvent =
+  | { type: 'message'; message: StoredMessage }
+  | { type: 'joined'; conversationId: string }
+  | { type: 'membership'; conversationId: string; added: string[]; removed: string[]; removedSelf: boolean }
+  | { type: 'rejected'; conversationId: string; messageId: string; reason: string };
+
+/** How often a send or commit is retried after losing an epoch race to another member. */
+const EPOCH_RETRIES = 5;
+
+export class SafelightClient {
+  private readonly listeners = new Set<(event: ClientEvent) => void>();
+  /** Serialises inbox processing: push and explicit syncs must never interleave MLS state changes. */
+  private processing: Promise<unknown> = Promise.resolve();
+  private push: PushConnection | undefined;
+
+  private constructor(
+    private readonly options: ClientOptions,
+    private readonly api: ServerApi,
+    private readonly device: E2eeDevice,
+    private readonly local: LocalState,
+  ) {}
+
+  /** Creates a device key, registers a new account with it and publishes key packages. */
+  static async register(options: ClientOptions & { handle: string }): Promise<SafelightClient> {
+    const api = new ServerApi({ baseUrl: options.serverUrl, fetch: options.fetch });
+    const identity = createDeviceIdentity();
+    const { challenge } = await api.challenge();
+    const registered = await api.register({
+      handle: options.handle,
+      publicKey: toBase64Url(identity.publicKey),
+      challenge,
+      signature: toBase64Url(signAuthChallenge(identity, 'register', challenge)),
+    });
+    api.token = registered.token;
+    const device = await E2eeDevice.create({ identity, accountId: registered.accountId, store: options.store });
+    const local = await LocalState.load(options.store);
+    await local.saveRegistration({
+      serverUrl: options.serverUrl,
+      accountId: registered.accountId,
+      deviceId: registered.deviceId,
+      handle: options.handle,
+    });
+    const client = new SafelightClient(options, api, device, local);
+    await client.publishKeyPackages(options.keyPackageStock ?? 10);
+    return client;
+  }
+
+  /** Reopens a registered device from its store and logs in by signing a fresh challenge. */
+  static async open(options: ClientOptions): Promise<SafelightClient> {
+    const local = await LocalState.load(options.store);
+    if (!local.registration) {
+      throw new ClientError('CLIENT_NOT_REGISTERED', 'this store holds no registered device; register first');
+    }
+    const device = await E2eeDevice.load({ store: options.store });
+    const api = new ServerApi({ baseUrl: options.serverUrl, fetch: options.fetch });
+    const { challenge } = await api.challenge();
+    const { token } = await api.login({
+      deviceId: device.deviceId,
+      challenge,
+      signature: toBase64Url(signAuthChallenge(device.identity, 'login', challenge)),
+    });
+    api.token = token;
+    return new SafelightClient(options, api, device, local);
+  }
+
+  get accountId(): string {
+    return this.device.accountId;
+  }
+
+  get deviceId(): string {
+    return this.device.deviceId;
+  }
+
+  on(listener: (event: ClientEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  async lookup(handle: string): Promise<string> {
+    return (await this.api.accountByHandle(handle)).accountId;
+  }
+
+  /** Starts a conversation (an MLS group) with every device of the given accounts. */
+  async createConversation(accountIds: readonly string[]): Promise<string> {
+    return this.serialised(async () => {
+      const groupId = randomBytes(16);
+      const conversationId = toBase64Url(groupId);
+      await this.device.createGroup(groupId);
+      await this.api.createGroup(conversationId);
+      await this.local.ensureConversation(conversationId);
+      if (accountIds.length > 0) await this.addAccounts(conversationId, accountIds);
+      return conversationId;
+    });
+  }
+
+  async addMembers(conversationId: string, accountIds: readonly string[]): Promise<void> {
+    await this.serialised(() => this.addAccounts(conversationId, accountIds));
+  }
+
+  /** Removes every device of the given accounts from the conversation. */
+  async removeMembers(conversationId: string, accountIds: readonly string[]): Promise<void> {
+    await this.serialised(async () => {
+      const groupId = this.groupId(conversationId);
+      await this.withEpochRetry(async () => {
+        const deviceIds = this.device
+          .members(groupId)
+          .filter((m) => accountIds.includes(m.accountId))
+          .map((m) => m.deviceId);
+        if (deviceIds.length === 0) return;
+        const pending = await this.device.proposeRemove(groupId, deviceIds);
+        await this.api.postCommit(conversationId, {
+          messageId: newMessageId(),
+          commit: toBase64Url(pending.commit),
+          removeDevices: pending.removedDevices,
+        });
+        await this.device.applyPendingCommit(pending);
+      });
+    });
+  }
+
+  /** Encrypts attachments, uploads them, and sends the franked message. */
+  async sendMessage(
+    conversationId: string,
+    message: { text: string; contentType?: string; attachments?: readonly OutgoingAttachment[] },
+  ): Promise<StoredMessage> {
+    const attachments: AttachmentRef[] = [];
+    for (const attachment of message.attachments ?? []) {
+      const { ciphertext, reference } = encryptAttachment(attachment.bytes, attachment.mediaType);
+      const { blobId } = await this.api.uploadBlob(ciphertext);
+      attachments.push({ ...reference, blobId });
+    }
+    return this.serialised(async () => {
+      const groupId = this.groupId(conversationId);
+      const sealed = sealContent({ text: message.text, contentType: message.contentType, attachments });
+      const messageId = newMessageId();
+      const answer = await this.withEpochRetry(async () => {
+        const ciphertext = await this.device.encrypt(groupId, sealed.payload, sealed.tag);
+        return this.api.postMessage(conversationId, { messageId, message: toBase64Url(ciphertext) });
+      });
+      const stored: StoredMessage = {
+        conversationId,
+        messageId,
+        direction: 'out',
+        senderAccountId: this.accountId,
+        senderDeviceId: this.deviceId,
+        text: sealed.content.text,
+        contentType: sealed.content.contentType,
+        attachments,
+        frankingKey: sealed.content.frankingKey,
+        tag: sealed.tag,
+        frank: fromBase64Url(answer.frank),
+        receivedAt: answer.receivedAt,
+      };
+      await this.local.appendMessage(stored);
+      return stored;
+    });
+  }
+
+  /** Fetches and processes everything waiting in this device's inbox; returns items processed. */
+  async sync(): Promise<number> {
+    return this.serialised(async () => {
+      let processed = 0;
+      for (;;) {
+        const { items, hasMore } = await this.api.inbox(this.local.cursor);
+        processed += await this.processItems(items);
+        if (items.length > 0) await this.api.ack(this.local.cursor);
+        if (!hasMore || items.length === 0) return processed;
+      }
+    });
+  }
+
+  /** Opens the WebSocket push channel; pushed items are processed as they arrive. */
+  async connect(): Promise<void> {
+    const WebSocketImpl = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    if (!WebSocketImpl) {
+      throw new ClientError('CLIENT_INVALID_INPUT', 'no WebSocket implementation: pass options.WebSocket (e.g. ws)');
+    }
+    this.push = new PushConnection({
+      url: this.api.pushUrl(),
+      WebSocket: WebSocketImpl,
+      after: () => this.local.cursor,
+      onItems: (items) =>
+        this.serialised(async () => {
+          await this.processItems(items);
+          return this.local.cursor;
+        }),
+    });
+    await this.push.open();
+  }
+
+  async disconnect(): Promise<void> {
+    await this.push?.close();
+    this.push = undefined;
+  }
+
+  /** Waits until all processing queued so far (pushed or synced) has finished. */
+  async idle(): Promise<void> {
+    await this.serialised(async () => {});
+  }
+
+  conversations(): string[] {
+    return this.device.groupIds().map(toBase64Url);
+  }
+
+  members(conversationId: string): Array<{ accountId: string; deviceId: string }> {
+    return this.device.members(this.groupId(conversationId));
+  }
+
+  history(conversationId: string): readonly StoredMessage[] {
+    return this.local.history(conversationId);
+  }
+
+  /** Downloads and opens an attachment, checking its key commitment and plaintext digest. */
+  async fetchAttachment(ref: AttachmentRef): Promise<Uint8Array> {
+    const ciphertext = await this.api.downloadBlob(ref.blobId);
+    return decryptAttachment(ciphertext, ref);
+  }
+
+  /** The franking evidence for one message in this device's history, as a moderator verifies it. */
+  reportEvidence(conversationId: string, messageId: string): FrankingReport {
+    const message = this.local.history(conversationId).find((m) => m.messageId === messageId);
+    if (!message) {
+      throw new ClientError('CLIENT_INVALID_INPUT', `no message ${messageId} in conversation ${conversationId}`);
+    }
+    decodeFrank(message.frank); // fail early on a corrupt stored frank
+    return {
+      plaintext: new TextEncoder().encode(message.text),
+      contentType: message.contentType,
+      attachments: message.attachments.map((a) => ({ digest: a.digest, size: a.size, mediaType: a.mediaType })),
+      frankingKey: message.frankingKey,
+      tag: message.tag,
+      frank: message.frank,
+      senderId: message.senderAccountId,
+      conversationId: message.conversationId,
+      messageId: message.messageId,
+      receivedAt: message.receivedAt,
+    };
+  }
+
+  async close(): Promise<void> {
+    await this.disconnect();
+    await this.idle();
+  }
+
+  private async addAccounts(conversationId: string, accountIds: readonly string[]): Promise<void> {
+    const groupId = this.groupId(conversationId);
+    // Claimed key packages are one-time; keep them across epoch retries (the failed commit's welcome
+    // was never delivered, so they are still unused).
+    const claimed: Uint8Array[] = [];
+    for (const accountId of accountIds) {
+      const { keyPackages } = await this.api.claimKeyPackages(accountId);
+      for (const kp of keyPackages) if (kp.deviceId !== this.deviceId) claimed.push(fromBase64Url(kp.keyPackage));
+    }
+    if (claimed.length === 0) return;
+    await this.withEpochRetry(async () => {
+      const pending = await this.device.proposeAdd(groupId, claimed);
+      await this.api.postCommit(conversationId, {
+        messageId: newMessageId(),
+        commit: toBase64Url(pending.commit),
+        ...(pending.welcome ? { welcome: toBase64Url(pending.welcome) } : {}),
+        addDevices: pending.addedDevices,
+      });
+      await this.device.applyPendingCommit(pending);
+    });
+  }
+
+  /**
+   * Runs an operation that the server may refuse with WRONG_EPOCH (another member's commit won the
+   * epoch): catch up by processing the inbox, then try again on the new epoch.
+   */
+  private async withEpochRetry<T>(operation: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await operation();
+      } catch (error) {
+        if (!isServerError(error, 'WRONG_EPOCH') || attempt >= EPOCH_RETRIES) {
+          if (isServerError(error, 'WRONG_EPOCH')) {
+            throw new ClientError('CLIENT_RETRIES_EXHAUSTED', `epoch still moving after ${attempt + 1} tries`, {
+              cause: error,
+            });
+          }
+          throw error;
+        }
+        await this.catchUp();
+      }
+    }
+  }
+
+  /** Inbox processing without taking the serialisation lock (the caller holds it). */
+  private async catchUp(): Promise<void> {
+    for (;;) {
+      const { items, hasMore } = await this.api.inbox(this.local.cursor);
+      await this.processItems(items);
+      if (items.length > 0) await this.api.ack(this.local.cursor);
+      if (!hasMore || items.length === 0) return;
+    }
+  }
+
+  private async processItems(items: readonly InboxItem[]): Promise<number> {
+    let processed = 0;
+    for (const item of items) {
+      if (item.seq <= this.local.cursor) continue; // already handled (pushed and fetched, or redelivered)
+      processed++;
+      if (this.local.hasSeen(item.groupId, item.messageId)) {
+        await this.local.recordProcessed({ seq: item.seq, conversationId: item.groupId, messageId: item.messageId });
+        continue;
+      }
+      const message = await this.processItem(item);
+      await this.local.recordProcessed(
+        { seq: item.seq, conversationId: item.groupId, messageId: item.messageId },
+        message,
+      );
+      if (message) this.emit({ type: 'message', message });
+    }
+    return processed;
+  }
+
+  /** One inbox item. A bad item is reported as 'rejected' and skipped: it must not block the queue. */
+  private async processItem(item: InboxItem): Promise<StoredMessage | undefined> {
+    try {
+      const payload = fromBase64Url(item.payload);
+      if (item.kind === 'welcome') {
+        const { groupId } = await this.device.joinFromWelcome(payload);
+        const conversationId = toBase64Url(groupId);
+        await this.local.ensureConversation(conversationId);
+        this.emit({ type: 'joined', conversationId });
+        await this.publishKeyPackages(1); // replace the one this welcome consumed
+        return undefined;
+      }
+      const groupId = this.groupId(item.groupId);
+      const incoming = await this.device.process(groupId, payload);
+      if (incoming.kind === 'commit') {
+        this.emit({
+          type: 'membership',
+          conversationId: item.groupId,
+          added: incoming.added.map((m) => m.deviceId),
+          removed: incoming.removed.map((m) => m.deviceId),
+          removedSelf: incoming.removedSelf,
+        });
+        return undefined;
+      }
+      if (incoming.sender.accountId !== item.senderAccountId || incoming.sender.deviceId !== item.senderDeviceId) {
+        throw new ClientError(
+          'CLIENT_SENDER_MISMATCH',
+          `MLS sender ${incoming.sender.accountId}/${incoming.sender.deviceId} differs from the server's ${item.senderAccountId}/${item.senderDeviceId}`,
+        );
+      }
+      const content = openContent(incoming.plaintext, incoming.authenticatedData);
+      if (!item.frank) throw new ClientError('CLIENT_MALFORMED_CONTENT', 'application message arrived without a frank');
+      return {
+        conversationId: item.groupId,
+        messageId: item.messageId,
+        direction: 'in',
+        senderAccountId: item.senderAccountId,
+        senderDeviceId: item.senderDeviceId,
+        text: content.text,
+        contentType: content.contentType,
+        attachments: content.attachments,
+        frankingKey: content.frankingKey,
+        tag: incoming.authenticatedData,
+        frank: fromBase64Url(item.frank),
+        receivedAt: item.receivedAt,
+      };
+    } catch (error) {
+      this.emit({
+        type: 'rejected',
+        conversationId: item.groupId,
+        messageId: item.messageId,
+        reason: error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error),
+      });
+      return undefined;
+    }
+  }
+
+  private async publishKeyPackages(count: number): Promise<void> {
+    const keyPackages = await this.device.generateKeyPackages(count);
+    await this.api.uploadKeyPackages(keyPackages.map(toBase64Url));
+  }
+
+  private groupId(conversationId: string): Uint8Array {
+    let groupId: Uint8Array;
+    try {
+      groupId = fromBase64Url(conversationId);
+    } catch {
+      throw new ClientError('CLIENT_UNKNOWN_CONVERSATION', `conversation id "${conversationId}" is not base64url`);
+    }
+    if (!this.device.hasGroup(groupId)) {
+      throw new ClientError('CLIENT_UNKNOWN_CONVERSATION', `this device is not in conversation ${conversationId}`);
+    }
+    return groupId;
+  }
+
+  private serialised<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.processing.then(work, work);
+    this.processing = run.catch(() => {});
+    return run;
+  }
+
+  private emit(event: ClientEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+}
+
+function randomBytes(length: number): Uint8Array {
+  return globalThis.crypto.getRandomValues(new Uint8Array(length));
+}
+
+function newMessageId(): string {
+  return toBase64Url(randomBytes(16));
+}

@@ -1,0 +1,17 @@
+export { type ClientEvent, type ClientOptions, type OutgoingAttachment, SafelightClient } from './client.js';
+export {
+  type AttachmentRef,
+  decodeContent,
+  encodeContent,
+  frankedContent,
+  MAX_ATTACHMENTS,
+  MAX_CONTENT_BYTES,
+  MAX_TEXT_BYTES,
+  type MessageContent,
+  openContent,
+  sealContent,
+} from './content.js';
+export { ClientError, type ClientErrorCode, ServerError } from './errors.js';
+export type { Registration, StoredMessage } from './local-state.js';
+export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
+export { type InboxItem, type InboxItemKind, isServerError, type PostMessageAnswer, ServerApi } from './server-api.js';

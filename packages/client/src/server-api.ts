@@ -1,0 +1,161 @@
+// A thin typed wrapper over the delivery server's HTTP API (docs/delivery.md). It knows routes and
+// shapes; it knows nothing about MLS or franking. Errors come back as ServerError with the server's
+// stable code, or ClientError CLIENT_NETWORK_ERROR when the server cannot be reached.
+import { ClientError, ServerError } from './errors.js';
+
+export type InboxItemKind = 'commit' | 'welcome' | 'application';
+
+export interface InboxItem {
+  readonly seq: number;
+  readonly kind: InboxItemKind;
+  readonly groupId: string;
+  readonly messageId: string;
+  readonly senderAccountId: string;
+  readonly senderDeviceId: string;
+  /** b64u MLS message. */
+  readonly payload: string;
+  readonly receivedAt: number;
+  /** b64u encoded frank (application messages). */
+  readonly frank?: string;
+}
+
+export interface PostMessageAnswer {
+  readonly seq: number;
+  readonly receivedAt: number;
+  readonly frank: string;
+  readonly duplicate?: boolean;
+}
+
+export interface ServerApiOptions {
+  readonly baseUrl: string;
+  readonly token?: string | undefined;
+  readonly fetch?: typeof fetch;
+}
+
+export class ServerApi {
+  readonly baseUrl: string;
+  token: string | undefined;
+  private readonly fetchImpl: typeof fetch;
+
+  constructor(options: ServerApiOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.fetchImpl = options.fetch ?? globalThis.fetch.bind(globalThis);
+  }
+
+  challenge(): Promise<{ challenge: string; expiresAt: number }> {
+    return this.request('POST', '/v1/auth/challenge', {});
+  }
+
+  register(body: {
+    handle: string;
+    publicKey: string;
+    challenge: string;
+    signature: string;
+  }): Promise<{ accountId: string; deviceId: string; token: string }> {
+    return this.request('POST', '/v1/accounts', body);
+  }
+
+  login(body: { deviceId: string; challenge: string; signature: string }): Promise<{ token: string }> {
+    return this.request('POST', '/v1/auth/login', body);
+  }
+
+  uploadKeyPackages(keyPackages: string[]): Promise<unknown> {
+    return this.request('POST', '/v1/key-packages', { keyPackages });
+  }
+
+  claimKeyPackages(accountId: string): Promise<{ keyPackages: Array<{ deviceId: string; keyPackage: string }> }> {
+    return this.request('POST', '/v1/key-packages/claim', { accountId });
+  }
+
+  accountByHandle(handle: string): Promise<{ accountId: string; handle: string; devices: string[] }> {
+    return this.request('GET', `/v1/accounts/by-handle/${encodeURIComponent(handle)}`);
+  }
+
+  createGroup(groupId: string): Promise<unknown> {
+    return this.request('POST', '/v1/groups', { groupId });
+  }
+
+  getGroup(
+    groupId: string,
+  ): Promise<{ groupId: string; epoch: number; members: Array<{ accountId: string; deviceId: string }> }> {
+    return this.request('GET', `/v1/groups/${groupId}`);
+  }
+
+  postCommit(
+    groupId: string,
+    body: { messageId: string; commit: string; welcome?: string; addDevices?: string[]; removeDevices?: string[] },
+  ): Promise<{ seq: number; epoch: number; duplicate?: boolean }> {
+    return this.request('POST', `/v1/groups/${groupId}/commits`, body);
+  }
+
+  postMessage(groupId: string, body: { messageId: string; message: string }): Promise<PostMessageAnswer> {
+    return this.request('POST', `/v1/groups/${groupId}/messages`, body);
+  }
+
+  inbox(after: number, limit = 500): Promise<{ items: InboxItem[]; hasMore: boolean }> {
+    return this.request('GET', `/v1/inbox?after=${after}&limit=${limit}`);
+  }
+
+  ack(upTo: number): Promise<unknown> {
+    return this.request('POST', '/v1/inbox/ack', { upTo });
+  }
+
+  async uploadBlob(bytes: Uint8Array): Promise<{ blobId: string; size: number }> {
+    return this.request('POST', '/v1/blobs', bytes);
+  }
+
+  async downloadBlob(blobId: string): Promise<Uint8Array> {
+    const response = await this.send('GET', `/v1/blobs/${blobId}`);
+    return new Uint8Array(await response.arrayBuffer());
+  }
+
+  /** The WebSocket URL for push (the token travels in the query: browsers cannot set headers). */
+  pushUrl(): string {
+    const url = new URL(`${this.baseUrl}/v1/ws`);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    if (this.token) url.searchParams.set('token', this.token);
+    return url.toString();
+  }
+
+  private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
+    const response = await this.send(method, path, body);
+    return (await response.json()) as T;
+  }
+
+  private async send(method: string, path: string, body?: unknown): Promise<Response> {
+    const headers: Record<string, string> = {};
+    if (this.token) headers.authorization = `Bearer ${this.token}`;
+    let payload: BodyInit | undefined;
+    if (body instanceof Uint8Array) {
+      headers['content-type'] = 'application/octet-stream';
+      payload = body as unknown as BodyInit;
+    } else if (body !== undefined) {
+      headers['content-type'] = 'application/json';
+      payload = JSON.stringify(body);
+    }
+    let response: Response;
+    try {
+      response = await this.fetchImpl(`${this.baseUrl}${path}`, { method, headers, body: payload });
+    } catch (cause) {
+      throw new ClientError('CLIENT_NETWORK_ERROR', `${method} ${path}: server unreachable`, { cause });
+    }
+    if (response.ok) return response;
+    let code = 'HTTP_ERROR';
+    let message = response.statusText;
+    let details: Record<string, unknown> = {};
+    try {
+      const answer = (await response.json()) as { error?: { code?: string; message?: string } };
+      if (answer.error?.code) code = answer.error.code;
+      if (answer.error?.message) message = answer.error.message;
+      details = answer.error ?? {};
+    } catch {
+      // Not our JSON error shape (a proxy, say): keep the status line.
+    }
+    throw new ServerError(response.status, code, `${method} ${path}: ${message}`, details);
+  }
+}
+
+export function isServerError(error: unknown, code: string): error is ServerError {
+  return error instanceof ServerError && error.serverCode === code;
+}
