@@ -11,7 +11,8 @@
  *   commit update   creator: createCommit with no proposals (path update)
  *   process commit  member: processMessage of the creator's update commit
  *   join            new member: joinGroup from a welcome carrying the ratchet tree
- * Commits are made from the same base state each run (states are immutable values).
+ * Commits are made from the same base state each run (states are immutable values). Both versions
+ * are warmed up first and interleaved per size (2-core CI machines are noisy: compare ratios).
  * Results: bench/results/mls.json and mls.md. `--quick` runs fewer rounds.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -238,10 +239,13 @@ async function main() {
   console.log(`bench/mls on ${machine}${quick ? ' (quick)' : ''}`);
   const libs = [await adapterV2(), await adapterV1()];
   const results: Record<string, Record<number, Awaited<ReturnType<typeof measure>>>> = {};
-  for (const lib of libs) {
-    results[lib.version] = {};
-    for (const size of SIZES) {
+  // Warm the JIT on both versions first (shared noble code would otherwise favour whichever runs
+  // second), then interleave the versions per size, alternating which goes first.
+  for (const lib of libs) await measure(lib, 2);
+  for (const [i, size] of SIZES.entries()) {
+    for (const lib of i % 2 === 0 ? libs : [...libs].reverse()) {
       const r = await measure(lib, size);
+      results[lib.version] ??= {};
       (results[lib.version] as Record<number, typeof r>)[size] = r;
       console.log(`  ts-mls ${lib.version}, ${size} members: set up in ${(r.setupMs / 1000).toFixed(1)} s`);
     }
