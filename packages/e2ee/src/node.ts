@@ -1,0 +1,2 @@
+// Node-only entry: `@safelight/e2ee/node`.
+export { FileStateStore } from './file-state-store.js';
