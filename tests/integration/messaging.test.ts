@@ -3,10 +3,11 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { type ClientEvent, SafelightClient } from '@safelight/client';
-import { FileStateStore, MemoryStateStore } from '@safelight/e2ee';
+import { type DeviceStateStore, MemoryStateStore } from '@safelight/e2ee';
+import { FileStateStore } from '@safelight/e2ee/node';
 import { verifyReport } from '@safelight/franking';
 import WebSocket from 'ws';
-import { solidPng, tempDir } from '../support/image-fixtures.js';
+import { noiseJpeg, tempDir } from '../support/image-fixtures.js';
 import { type RunningServer, startTestServer } from '../support/server.js';
 
 async function waitFor(predicate: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
@@ -33,7 +34,7 @@ describe('E2EE messaging over the delivery server', () => {
   let carolDir: string;
   const rejected: ClientEvent[] = [];
 
-  const register = async (handle: string, store = new MemoryStateStore()) => {
+  const register = async (handle: string, store: DeviceStateStore = new MemoryStateStore()) => {
     const client = await SafelightClient.register({ serverUrl: server.url, handle, store, WebSocket });
     client.on((event) => {
       if (event.type === 'rejected') rejected.push(event);
@@ -85,10 +86,10 @@ describe('E2EE messaging over the delivery server', () => {
   it('attachments: encrypted before upload, opened and checked by the recipient', async () => {
     const conversation = await alice.createConversation([bob.accountId]);
     await bob.sync();
-    const image = await solidPng(64, 48, { r: 10, g: 120, b: 200 });
+    const image = await noiseJpeg(320, 240);
     await alice.sendMessage(conversation, {
       text: 'the poster',
-      attachments: [{ bytes: image, mediaType: 'image/png' }],
+      attachments: [{ bytes: image, mediaType: 'image/jpeg' }],
     });
     await bob.sync();
     const [received] = bob.history(conversation).filter((m) => m.direction === 'in');
@@ -129,7 +130,11 @@ describe('E2EE messaging over the delivery server', () => {
   it('competing commits: one wins the epoch, the other retries on top of it', async () => {
     const group = await alice.createConversation([bob.accountId]);
     await bob.sync();
-    await Promise.all([alice.addMembers(group, [carol.accountId]), bob.sendMessage(group, { text: 'race' })]);
+    await Promise.all([
+      alice.addMembers(group, [carol.accountId]),
+      bob.updateKeys(group),
+      bob.sendMessage(group, { text: 'race' }),
+    ]);
     await Promise.all([alice.sync(), bob.sync(), carol.sync()]);
     await bob.removeMembers(group, [carol.accountId]);
     await alice.sync();

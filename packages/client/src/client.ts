@@ -93,7 +93,7 @@ export class SafelightClient {
     const { token } = await api.login({
       deviceId: device.deviceId,
       challenge,
-      signature: toBase64Url(signAuthChallenge(device.identity, 'login', challenge)),
+      signature: toBase64Url(device.signAuthChallenge('login', challenge)),
     });
     api.token = token;
     return new SafelightClient(options, api, device, local);
@@ -149,6 +149,21 @@ export class SafelightClient {
           commit: toBase64Url(pending.commit),
           removeDevices: pending.removedDevices,
         });
+        await this.device.applyPendingCommit(pending);
+      });
+    });
+  }
+
+  /**
+   * Replaces this device's leaf keys in the conversation (an MLS update commit): post-compromise
+   * security, so a stolen copy of today's keys stops reading tomorrow's messages.
+   */
+  async updateKeys(conversationId: string): Promise<void> {
+    await this.serialised(async () => {
+      const groupId = this.groupId(conversationId);
+      await this.withEpochRetry(async () => {
+        const pending = await this.device.proposeUpdate(groupId);
+        await this.api.postCommit(conversationId, { messageId: newMessageId(), commit: toBase64Url(pending.commit) });
         await this.device.applyPendingCommit(pending);
       });
     });

@@ -126,10 +126,10 @@ export class ServerApi {
   private async send(method: string, path: string, body?: unknown): Promise<Response> {
     const headers: Record<string, string> = {};
     if (this.token) headers.authorization = `Bearer ${this.token}`;
-    let payload: BodyInit | undefined;
+    let payload: RequestInit['body'];
     if (body instanceof Uint8Array) {
       headers['content-type'] = 'application/octet-stream';
-      payload = body as unknown as BodyInit;
+      payload = body as unknown as RequestInit['body'];
     } else if (body !== undefined) {
       headers['content-type'] = 'application/json';
       payload = JSON.stringify(body);

@@ -39,7 +39,13 @@ import {
 import { fromBase64Url, toBase64Url } from './base64url.js';
 import { E2eeError } from './errors.js';
 import { inspectMlsMessage, MAX_MLS_MESSAGE_BYTES } from './framing.js';
-import { type DeviceIdentity, decodeDeviceIdentity, encodeDeviceIdentity } from './identity.js';
+import {
+  type AuthPurpose,
+  type DeviceIdentity,
+  decodeDeviceIdentity,
+  encodeDeviceIdentity,
+  signAuthChallenge,
+} from './identity.js';
 import {
   authenticationService,
   CLIENT_CONFIG,
@@ -228,6 +234,14 @@ export class E2eeDevice {
       }
       return { result: out };
     });
+  }
+
+  /**
+   * Proves possession of the device key to the delivery server (docs/delivery.md, "Authentication").
+   * The private key never leaves the device object.
+   */
+  signAuthChallenge(purpose: AuthPurpose, challenge: string): Uint8Array {
+    return signAuthChallenge(this.#identity, purpose, challenge);
   }
 
   /** How many generated key packages have not been used by a welcome yet. */
