@@ -129,7 +129,6 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
             redact: ['req.headers.authorization', 'headers.authorization'],
           },
     bodyLimit: limits.messageBytes,
-    disableRequestLogging: false,
     forceCloseConnections: true,
   });
 
