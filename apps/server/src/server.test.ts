@@ -112,7 +112,9 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
       postMessage({ messageId: 'short', message: 'AAAA' }),
     );
     assert.match(r.body.error!.message, /messageId/);
-    r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () => postMessage({ messageId: messageId() }));
+    r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () =>
+      postMessage({ messageId: messageId() }),
+    );
     assert.match(r.body.error!.message, /message/);
     r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () =>
       postMessage({ messageId: messageId(), message: 'has padding==' }),
@@ -162,7 +164,9 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     await refused({ status: 404, code: 'ACCOUNT_NOT_FOUND' }, () =>
       alice.post('POST', '/v1/key-packages/claim', { accountId: `acct_${b64u(randomBytes(16))}` }),
     );
-    await refused({ status: 404, code: 'ACCOUNT_NOT_FOUND' }, () => alice.post('GET', '/v1/accounts/by-handle/nobody_here'));
+    await refused({ status: 404, code: 'ACCOUNT_NOT_FOUND' }, () =>
+      alice.post('GET', '/v1/accounts/by-handle/nobody_here'),
+    );
     const stranger = new TestDevice(running.url, uniqueHandle('stranger'));
     const strangerPackage = await stranger.makeKeyPackage();
     const add = await alice.makeAddCommit([{ deviceId: stranger.deviceId, keyPackage: strangerPackage }]);
@@ -280,7 +284,12 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     const spec = await call(running.url, 'GET', '/openapi.json');
     assert.equal(spec.status, 200);
     assert.equal(spec.body.openapi, '3.0.3');
-    for (const path of ['/v1/accounts', '/v1/groups/{groupId}/commits', '/v1/groups/{groupId}/messages', '/v1/inbox']) {
+    for (const path of [
+      '/v1/accounts',
+      '/v1/groups/{groupId}/commits',
+      '/v1/groups/{groupId}/messages',
+      '/v1/inbox',
+    ]) {
       assert.ok(spec.body.paths[path], path);
     }
     const docs = await fetch(`${running.url}/docs`, { redirect: 'follow' });
