@@ -232,7 +232,7 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
       method: 'POST',
       headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/octet-stream' },
       body: randomBytes(65 * 1024),
-    }).then(async (r) => ({ status: r.status, body: await r.json() }));
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string } } }));
     assert.equal(tooBig.status, 413);
     assert.equal(tooBig.body.error.code, 'BLOB_TOO_LARGE');
     const missing = await fetch(`${running.url}/v1/blobs/${'0'.repeat(64)}`, {
