@@ -5,6 +5,7 @@ import { registerBankCommands } from './commands/bank/register.js';
 import { runDemo } from './commands/demo.js';
 import { HASH_DEFAULTS, runHash } from './commands/hash.js';
 import { MATCH_DEFAULTS, runMatch } from './commands/match.js';
+import { runServe } from './commands/serve.js';
 import { integerOption, numberOption } from './option-parsers.js';
 import { OUTPUT_FORMATS, type OutputFormat } from './output.js';
 
@@ -131,6 +132,28 @@ program
       },
     });
     process.exitCode = result.exitCode;
+  });
+
+program
+  .command('serve')
+  .description('Run the delivery server (docs/delivery.md) until SIGINT or SIGTERM')
+  .option('--host <host>', 'address to listen on', '127.0.0.1')
+  .option('--port <n>', 'port to listen on (0 picks a free one)', integerOption('--port', 0, 65535), 8080)
+  .option('--data-dir <dir>', 'folder of the embedded SQLite store, franking key and blobs', DEFAULT_DATA_DIR)
+  .addOption(
+    new Option('--database-url <url>', 'PostgreSQL connection URL (instead of the embedded store)').env(
+      'SAFELIGHT_DATABASE_URL',
+    ),
+  )
+  .addOption(new Option('--schema <name>', 'PostgreSQL schema').env('SAFELIGHT_DATABASE_SCHEMA'))
+  .action(async (opts: Record<string, unknown>) => {
+    process.exitCode = await runServe({
+      host: opts.host as string,
+      port: opts.port as number,
+      dataDir: opts.dataDir as string,
+      ...(opts.databaseUrl ? { databaseUrl: opts.databaseUrl as string } : {}),
+      ...(opts.schema ? { schema: opts.schema as string } : {}),
+    });
   });
 
 await program.parseAsync(process.argv);

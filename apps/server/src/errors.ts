@@ -1,0 +1,92 @@
+/**
+ * Typed errors of the delivery server. Every error carries a stable `code` (clients branch on it,
+ * never on wording) and the HTTP status it is answered with as
+ * `{ error: { code, message, ...details } }` (docs/delivery.md). Messages name the field that is
+ * wrong and never quote a payload, plaintext or token.
+ */
+export type ServerErrorCode =
+  | 'VALIDATION_FAILED'
+  | 'INVALID_JSON'
+  | 'UNSUPPORTED_MEDIA_TYPE'
+  | 'UNAUTHENTICATED'
+  | 'CHALLENGE_INVALID'
+  | 'BAD_SIGNATURE'
+  | 'HANDLE_TAKEN'
+  | 'DEVICE_EXISTS'
+  | 'ACCOUNT_NOT_FOUND'
+  | 'DEVICE_NOT_FOUND'
+  | 'GROUP_NOT_FOUND'
+  | 'GROUP_EXISTS'
+  | 'NOT_A_MEMBER'
+  | 'ALREADY_MEMBER'
+  | 'MALFORMED_MESSAGE'
+  | 'WRONG_CONTENT_TYPE'
+  | 'GROUP_MISMATCH'
+  | 'WRONG_EPOCH'
+  | 'MISSING_FRANKING_TAG'
+  | 'MESSAGE_TOO_LARGE'
+  | 'MESSAGE_ID_REUSED'
+  | 'INVALID_KEY_PACKAGE'
+  | 'KEY_PACKAGE_LIMIT'
+  | 'KEY_PACKAGES_EXHAUSTED'
+  | 'BLOB_TOO_LARGE'
+  | 'BLOB_NOT_FOUND'
+  | 'NOT_FOUND'
+  | 'STORAGE_UNAVAILABLE'
+  | 'STORAGE_FAILED'
+  | 'SHUTTING_DOWN'
+  | 'INTERNAL';
+
+export const ERROR_STATUS: Record<ServerErrorCode, number> = {
+  VALIDATION_FAILED: 400,
+  INVALID_JSON: 400,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  UNAUTHENTICATED: 401,
+  CHALLENGE_INVALID: 401,
+  BAD_SIGNATURE: 401,
+  HANDLE_TAKEN: 409,
+  DEVICE_EXISTS: 409,
+  ACCOUNT_NOT_FOUND: 404,
+  DEVICE_NOT_FOUND: 404,
+  GROUP_NOT_FOUND: 404,
+  GROUP_EXISTS: 409,
+  NOT_A_MEMBER: 403,
+  ALREADY_MEMBER: 409,
+  MALFORMED_MESSAGE: 400,
+  WRONG_CONTENT_TYPE: 400,
+  GROUP_MISMATCH: 400,
+  WRONG_EPOCH: 409,
+  MISSING_FRANKING_TAG: 400,
+  MESSAGE_TOO_LARGE: 413,
+  MESSAGE_ID_REUSED: 409,
+  INVALID_KEY_PACKAGE: 400,
+  KEY_PACKAGE_LIMIT: 409,
+  KEY_PACKAGES_EXHAUSTED: 409,
+  BLOB_TOO_LARGE: 413,
+  BLOB_NOT_FOUND: 404,
+  NOT_FOUND: 404,
+  STORAGE_UNAVAILABLE: 503,
+  STORAGE_FAILED: 500,
+  SHUTTING_DOWN: 503,
+  INTERNAL: 500,
+};
+
+export class ServerError extends Error {
+  override readonly name = 'ServerError';
+  readonly status: number;
+
+  constructor(
+    readonly code: ServerErrorCode,
+    message: string,
+    /** Extra fields of the error object, e.g. `{ currentEpoch }` or `{ devices }`. */
+    readonly details: Record<string, unknown> = {},
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.status = ERROR_STATUS[code];
+  }
+
+  toBody(): { error: Record<string, unknown> } {
+    return { error: { code: this.code, message: this.message, ...this.details } };
+  }
+}

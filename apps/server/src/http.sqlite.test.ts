@@ -1,0 +1,4 @@
+import { describeDelivery } from './http.suite.js';
+import { sqliteStorage } from './server.test-support.js';
+
+describeDelivery(sqliteStorage);

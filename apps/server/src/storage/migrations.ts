@@ -1,0 +1,138 @@
+import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
+import { ServerError } from '../errors.js';
+
+export type SqlFlavor = 'sqlite' | 'postgres';
+
+/**
+ * Migrations live in code (as in packages/hashbank): names sort in the order they apply; never
+ * edit an applied migration, add a new one.
+ */
+export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration> {
+  const bytes = flavor === 'postgres' ? 'bytea' : 'blob';
+  const int = flavor === 'postgres' ? 'bigint' : 'integer';
+  return {
+    '0001_delivery': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('accounts')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('handle', 'text', (c) => c.notNull().unique())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('devices')
+          .addColumn('device_id', 'text', (c) => c.primaryKey())
+          .addColumn('account_id', 'text', (c) => c.notNull().references('accounts.account_id'))
+          .addColumn('public_key', bytes, (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('devices_by_account').on('devices').column('account_id').execute();
+        await db.schema
+          .createTable('auth_challenges')
+          .addColumn('challenge', 'text', (c) => c.primaryKey())
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('sessions')
+          .addColumn('token_hash', bytes, (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('key_packages')
+          .addColumn('id', int, (c) =>
+            flavor === 'postgres'
+              ? c.primaryKey().generatedByDefaultAsIdentity()
+              : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('key_package', bytes, (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('key_packages_by_device')
+          .on('key_packages')
+          .columns(['device_id', 'id'])
+          .execute();
+        await db.schema
+          .createTable('groups')
+          .addColumn('group_id', 'text', (c) => c.primaryKey())
+          .addColumn('epoch', int, (c) => c.notNull())
+          .addColumn('next_seq', int, (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('group_members')
+          .addColumn('group_id', 'text', (c) => c.notNull().references('groups.group_id'))
+          .addColumn('device_id', 'text', (c) => c.notNull().references('devices.device_id'))
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('group_members_pk', ['group_id', 'device_id'])
+          .execute();
+        await db.schema
+          .createTable('messages')
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('sender_device_id', 'text', (c) => c.notNull())
+          .addColumn('digest', bytes, (c) => c.notNull())
+          .addColumn('answer', 'text', (c) => c.notNull())
+          .addColumn('received_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('messages_pk', ['group_id', 'message_id'])
+          .execute();
+        await db.schema
+          .createTable('inbox')
+          // AUTOINCREMENT / identity: a seq is never reused, even after every item was acknowledged.
+          .addColumn('seq', int, (c) =>
+            flavor === 'postgres'
+              ? c.primaryKey().generatedByDefaultAsIdentity()
+              : c.primaryKey().autoIncrement(),
+          )
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('kind', 'text', (c) => c.notNull())
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('message_id', 'text', (c) => c.notNull())
+          .addColumn('sender_account_id', 'text', (c) => c.notNull())
+          .addColumn('sender_device_id', 'text', (c) => c.notNull())
+          .addColumn('payload', bytes, (c) => c.notNull())
+          .addColumn('received_at', int, (c) => c.notNull())
+          .addColumn('frank', bytes)
+          .execute();
+        await db.schema.createIndex('inbox_by_device').on('inbox').columns(['device_id', 'seq']).execute();
+      },
+    },
+  };
+}
+
+class InCodeMigrationProvider implements MigrationProvider {
+  constructor(private readonly migrations: Record<string, Migration>) {}
+  async getMigrations(): Promise<Record<string, Migration>> {
+    return this.migrations;
+  }
+}
+
+export async function migrateToLatest(
+  db: Kysely<unknown>,
+  flavor: SqlFlavor,
+  schema?: string,
+): Promise<void> {
+  const migrator = new Migrator({
+    db,
+    provider: new InCodeMigrationProvider(deliveryMigrations(flavor)),
+    migrationTableName: 'delivery_migration',
+    migrationLockTableName: 'delivery_migration_lock',
+    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
+  });
+  const { error, results } = await migrator.migrateToLatest();
+  if (error !== undefined) {
+    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
+    throw new ServerError(
+      'STORAGE_FAILED',
+      `database migration ${failed} failed: ${String(error)}`,
+      {},
+      {
+        cause: error,
+      },
+    );
+  }
+}
