@@ -6,7 +6,7 @@
  * difference is what auth, franking, ordering and durable storage cost.
  * Run as a child process: prints `listening PORT` on stdout.
  */
-import { WebSocketServer, type WebSocket } from 'ws';
+import { type WebSocket, WebSocketServer } from 'ws';
 
 const sockets = new Map<string, WebSocket>();
 let seq = 0;
@@ -16,7 +16,12 @@ server.on('connection', (socket, request) => {
   sockets.set(id, socket);
   socket.on('close', () => sockets.delete(id));
   socket.on('message', (data) => {
-    const frame = JSON.parse(String(data)) as { type: string; to?: string; messageId?: string; message?: string };
+    const frame = JSON.parse(String(data)) as {
+      type: string;
+      to?: string;
+      messageId?: string;
+      message?: string;
+    };
     if (frame.type !== 'send' || frame.to === undefined) return;
     seq++;
     const receivedAt = Date.now();

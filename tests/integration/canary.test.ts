@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { createServer as createTcpServer, type Server, type Socket, connect } from 'node:net';
+import { connect, createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SafelightClient } from '@safelight/client';
@@ -14,7 +14,9 @@ import { tempDir } from '../support/image-fixtures.js';
 import { type RunningServer, startTestServer } from '../support/server.js';
 
 /** A TCP pass-through that records every byte clients send to the server. */
-async function recordingProxy(target: number): Promise<{ port: number; received: () => Buffer; close: () => Promise<void> }> {
+async function recordingProxy(
+  target: number,
+): Promise<{ port: number; received: () => Buffer; close: () => Promise<void> }> {
   const chunks: Buffer[] = [];
   const sockets = new Set<Socket>();
   const proxy: Server = createTcpServer((client) => {
@@ -76,8 +78,18 @@ describe('canary: the server never holds plaintext', () => {
     server = await startTestServer({ dataDir, captureLog: true });
     proxy = await recordingProxy(server.port);
     const serverUrl = `http://127.0.0.1:${proxy.port}`;
-    const alice = await SafelightClient.register({ serverUrl, handle: 'canary_alice', store: new MemoryStateStore(), WebSocket });
-    const bob = await SafelightClient.register({ serverUrl, handle: 'canary_bob', store: new MemoryStateStore(), WebSocket });
+    const alice = await SafelightClient.register({
+      serverUrl,
+      handle: 'canary_alice',
+      store: new MemoryStateStore(),
+      WebSocket,
+    });
+    const bob = await SafelightClient.register({
+      serverUrl,
+      handle: 'canary_bob',
+      store: new MemoryStateStore(),
+      WebSocket,
+    });
     await bob.connect();
     const conversation = await alice.createConversation([bob.accountId]);
     await bob.sync();
@@ -105,11 +117,21 @@ describe('canary: the server never holds plaintext', () => {
     await proxy?.close();
   });
 
-  const secrets = () => [...canaries.map((c) => Buffer.from(c)), attachment.subarray(0, 64), attachment.subarray(-64)];
+  const secrets = () => [
+    ...canaries.map((c) => Buffer.from(c)),
+    attachment.subarray(0, 64),
+    attachment.subarray(-64),
+  ];
 
   it('the database files and blob store contain no canary', async () => {
     const files = await filesUnder(dataDir);
-    assert.ok(files.some((f) => /\.(db|sqlite)/.test(f)), `expected a database file under ${dataDir}: ${files.join(', ')}`);
+    // Positive control: what the server is meant to know (a handle) is found by the same scan.
+    const all = Buffer.concat(await Promise.all(files.map((f) => readFile(f))));
+    assert.ok(all.includes(Buffer.from('canary_alice')), 'the scan finds a handle the server does store');
+    assert.ok(
+      files.some((f) => /\.(db|sqlite)/.test(f)),
+      `expected a database file under ${dataDir}: ${files.join(', ')}`,
+    );
     for (const file of files) {
       const bytes = await readFile(file);
       for (const secret of secrets()) {
@@ -124,15 +146,18 @@ describe('canary: the server never holds plaintext', () => {
     const log = Buffer.from(server.log());
     assert.ok(log.length > 0, 'the log was captured');
     for (const secret of secrets()) {
-      for (const encoded of encodings(secret)) assert.equal(log.includes(encoded), false, 'log contains a canary');
+      for (const encoded of encodings(secret))
+        assert.equal(log.includes(encoded), false, 'log contains a canary');
     }
   });
 
   it('the bytes the server received contain no canary', () => {
     const wire = proxy.received();
     assert.ok(wire.length > attachment.length, 'the proxy saw the traffic');
+    assert.ok(wire.includes(Buffer.from('canary_bob')), 'the scan finds a handle that was sent in clear');
     for (const secret of secrets()) {
-      for (const encoded of encodings(secret)) assert.equal(wire.includes(encoded), false, 'wire contains a canary');
+      for (const encoded of encodings(secret))
+        assert.equal(wire.includes(encoded), false, 'wire contains a canary');
     }
   });
 });

@@ -96,7 +96,10 @@ describe('E2EE messaging over the delivery server', () => {
     assert.ok(received?.attachments[0]);
     assert.deepEqual(Buffer.from(await bob.fetchAttachment(received.attachments[0])), Buffer.from(image));
     const evidence = bob.reportEvidence(conversation, received.messageId);
-    assert.equal(verifyReport(server.frankingKeyring, evidence, { now: Date.now(), maxAgeMs: 60_000 }).ok, true);
+    assert.equal(
+      verifyReport(server.frankingKeyring, evidence, { now: Date.now(), maxAgeMs: 60_000 }).ok,
+      true,
+    );
   });
 
   it('group of three: add, messages from everyone, remove, re-add', async () => {
@@ -130,11 +133,16 @@ describe('E2EE messaging over the delivery server', () => {
   it('competing commits: one wins the epoch, the other retries on top of it', async () => {
     const group = await alice.createConversation([bob.accountId]);
     await bob.sync();
+    let retries = 0;
+    const stopCounting = [alice, bob].map((c) => c.on((e) => void (e.type === 'epoch-retry' && retries++)));
+    // Alice's add and Bob's update are both made at the same epoch: exactly one can win it.
     await Promise.all([
       alice.addMembers(group, [carol.accountId]),
       bob.updateKeys(group),
       bob.sendMessage(group, { text: 'race' }),
     ]);
+    for (const stop of stopCounting) stop();
+    assert.ok(retries >= 1, 'one of the two commits lost the epoch and was retried');
     await Promise.all([alice.sync(), bob.sync(), carol.sync()]);
     await bob.removeMembers(group, [carol.accountId]);
     await alice.sync();
@@ -158,7 +166,11 @@ describe('E2EE messaging over the delivery server', () => {
       if (i % 3 === 0) await alice.sync();
       else await bob.sync();
     }
-    carol = await SafelightClient.open({ serverUrl: server.url, store: new FileStateStore(carolDir), WebSocket });
+    carol = await SafelightClient.open({
+      serverUrl: server.url,
+      store: new FileStateStore(carolDir),
+      WebSocket,
+    });
     await carol.connect();
     await waitFor(() => texts(carol, group, 'in').length >= sent.length, 'carol to receive the backlog');
     await carol.idle();
@@ -176,7 +188,9 @@ describe('E2EE messaging over the delivery server', () => {
       for (let i = 0; i < 10; i++) await alice.sendMessage(group, { text: `overlap ${i}` });
     })();
     // Carol is connected for push (from the previous test) and also fetches over HTTP meanwhile.
+    const deadline = Date.now() + 15_000;
     while (texts(carol, group, 'in').length < 10) {
+      if (Date.now() > deadline) throw new Error(`carol has ${texts(carol, group, 'in').length} of 10`);
       await carol.sync();
       await new Promise((r) => setTimeout(r, 5));
     }
@@ -197,7 +211,11 @@ describe('E2EE messaging over the delivery server', () => {
     await alice.sendMessage(group, { text: 'after restart' });
     await Promise.all([bob.sync(), carol.sync()]);
     for (const member of [bob, carol]) {
-      assert.deepEqual(texts(member, group, 'in').slice(-3), ['before restart 1', 'before restart 2', 'after restart']);
+      assert.deepEqual(texts(member, group, 'in').slice(-3), [
+        'before restart 1',
+        'before restart 2',
+        'after restart',
+      ]);
     }
   });
 

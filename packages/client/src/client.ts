@@ -38,7 +38,9 @@ export type ClientEvent =
   | { type: 'message'; message: StoredMessage }
   | { type: 'joined'; conversationId: string }
   | { type: 'membership'; conversationId: string; added: string[]; removed: string[]; removedSelf: boolean }
-  | { type: 'rejected'; conversationId: string; messageId: string; reason: string };
+  | { type: 'rejected'; conversationId: string; messageId: string; reason: string }
+  /** The server refused an operation because another member's commit won the epoch; retrying. */
+  | { type: 'epoch-retry'; attempt: number };
 
 /** How often a send or commit is retried after losing an epoch race to another member. */
 const EPOCH_RETRIES = 5;
@@ -68,7 +70,11 @@ export class SafelightClient {
       signature: toBase64Url(signAuthChallenge(identity, 'register', challenge)),
     });
     api.token = registered.token;
-    const device = await E2eeDevice.create({ identity, accountId: registered.accountId, store: options.store });
+    const device = await E2eeDevice.create({
+      identity,
+      accountId: registered.accountId,
+      store: options.store,
+    });
     const local = await LocalState.load(options.store);
     await local.saveRegistration({
       serverUrl: options.serverUrl,
@@ -163,7 +169,10 @@ export class SafelightClient {
       const groupId = this.groupId(conversationId);
       await this.withEpochRetry(async () => {
         const pending = await this.device.proposeUpdate(groupId);
-        await this.api.postCommit(conversationId, { messageId: newMessageId(), commit: toBase64Url(pending.commit) });
+        await this.api.postCommit(conversationId, {
+          messageId: newMessageId(),
+          commit: toBase64Url(pending.commit),
+        });
         await this.device.applyPendingCommit(pending);
       });
     });
@@ -222,9 +231,13 @@ export class SafelightClient {
 
   /** Opens the WebSocket push channel; pushed items are processed as they arrive. */
   async connect(): Promise<void> {
-    const WebSocketImpl = this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const WebSocketImpl =
+      this.options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
     if (!WebSocketImpl) {
-      throw new ClientError('CLIENT_INVALID_INPUT', 'no WebSocket implementation: pass options.WebSocket (e.g. ws)');
+      throw new ClientError(
+        'CLIENT_INVALID_INPUT',
+        'no WebSocket implementation: pass options.WebSocket (e.g. ws)',
+      );
     }
     this.push = new PushConnection({
       url: this.api.pushUrl(),
@@ -271,13 +284,20 @@ export class SafelightClient {
   reportEvidence(conversationId: string, messageId: string): FrankingReport {
     const message = this.local.history(conversationId).find((m) => m.messageId === messageId);
     if (!message) {
-      throw new ClientError('CLIENT_INVALID_INPUT', `no message ${messageId} in conversation ${conversationId}`);
+      throw new ClientError(
+        'CLIENT_INVALID_INPUT',
+        `no message ${messageId} in conversation ${conversationId}`,
+      );
     }
     decodeFrank(message.frank); // fail early on a corrupt stored frank
     return {
       plaintext: new TextEncoder().encode(message.text),
       contentType: message.contentType,
-      attachments: message.attachments.map((a) => ({ digest: a.digest, size: a.size, mediaType: a.mediaType })),
+      attachments: message.attachments.map((a) => ({
+        digest: a.digest,
+        size: a.size,
+        mediaType: a.mediaType,
+      })),
       frankingKey: message.frankingKey,
       tag: message.tag,
       frank: message.frank,
@@ -300,7 +320,8 @@ export class SafelightClient {
     const claimed: Uint8Array[] = [];
     for (const accountId of accountIds) {
       const { keyPackages } = await this.api.claimKeyPackages(accountId);
-      for (const kp of keyPackages) if (kp.deviceId !== this.deviceId) claimed.push(fromBase64Url(kp.keyPackage));
+      for (const kp of keyPackages)
+        if (kp.deviceId !== this.deviceId) claimed.push(fromBase64Url(kp.keyPackage));
     }
     if (claimed.length === 0) return;
     await this.withEpochRetry(async () => {
@@ -326,12 +347,17 @@ export class SafelightClient {
       } catch (error) {
         if (!isServerError(error, 'WRONG_EPOCH') || attempt >= EPOCH_RETRIES) {
           if (isServerError(error, 'WRONG_EPOCH')) {
-            throw new ClientError('CLIENT_RETRIES_EXHAUSTED', `epoch still moving after ${attempt + 1} tries`, {
-              cause: error,
-            });
+            throw new ClientError(
+              'CLIENT_RETRIES_EXHAUSTED',
+              `epoch still moving after ${attempt + 1} tries`,
+              {
+                cause: error,
+              },
+            );
           }
           throw error;
         }
+        this.emit({ type: 'epoch-retry', attempt: attempt + 1 });
         await this.catchUp();
       }
     }
@@ -353,7 +379,11 @@ export class SafelightClient {
       if (item.seq <= this.local.cursor) continue; // already handled (pushed and fetched, or redelivered)
       processed++;
       if (this.local.hasSeen(item.groupId, item.messageId)) {
-        await this.local.recordProcessed({ seq: item.seq, conversationId: item.groupId, messageId: item.messageId });
+        await this.local.recordProcessed({
+          seq: item.seq,
+          conversationId: item.groupId,
+          messageId: item.messageId,
+        });
         continue;
       }
       const message = await this.processItem(item);
@@ -390,14 +420,18 @@ export class SafelightClient {
         });
         return undefined;
       }
-      if (incoming.sender.accountId !== item.senderAccountId || incoming.sender.deviceId !== item.senderDeviceId) {
+      if (
+        incoming.sender.accountId !== item.senderAccountId ||
+        incoming.sender.deviceId !== item.senderDeviceId
+      ) {
         throw new ClientError(
           'CLIENT_SENDER_MISMATCH',
           `MLS sender ${incoming.sender.accountId}/${incoming.sender.deviceId} differs from the server's ${item.senderAccountId}/${item.senderDeviceId}`,
         );
       }
       const content = openContent(incoming.plaintext, incoming.authenticatedData);
-      if (!item.frank) throw new ClientError('CLIENT_MALFORMED_CONTENT', 'application message arrived without a frank');
+      if (!item.frank)
+        throw new ClientError('CLIENT_MALFORMED_CONTENT', 'application message arrived without a frank');
       return {
         conversationId: item.groupId,
         messageId: item.messageId,
@@ -417,7 +451,10 @@ export class SafelightClient {
         type: 'rejected',
         conversationId: item.groupId,
         messageId: item.messageId,
-        reason: error instanceof Error ? `${(error as { code?: string }).code ?? error.name}: ${error.message}` : String(error),
+        reason:
+          error instanceof Error
+            ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+            : String(error),
       });
       return undefined;
     }
@@ -433,10 +470,16 @@ export class SafelightClient {
     try {
       groupId = fromBase64Url(conversationId);
     } catch {
-      throw new ClientError('CLIENT_UNKNOWN_CONVERSATION', `conversation id "${conversationId}" is not base64url`);
+      throw new ClientError(
+        'CLIENT_UNKNOWN_CONVERSATION',
+        `conversation id "${conversationId}" is not base64url`,
+      );
     }
     if (!this.device.hasGroup(groupId)) {
-      throw new ClientError('CLIENT_UNKNOWN_CONVERSATION', `this device is not in conversation ${conversationId}`);
+      throw new ClientError(
+        'CLIENT_UNKNOWN_CONVERSATION',
+        `this device is not in conversation ${conversationId}`,
+      );
     }
     return groupId;
   }

@@ -42,7 +42,9 @@ const utf8 = new TextEncoder();
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true });
 
 /** The franked view of content: what the tag commits to (text bytes, type, attachment digests). */
-export function frankedContent(content: Pick<MessageContent, 'text' | 'contentType' | 'attachments'>): FrankedContent {
+export function frankedContent(
+  content: Pick<MessageContent, 'text' | 'contentType' | 'attachments'>,
+): FrankedContent {
   return {
     plaintext: utf8.encode(content.text),
     contentType: content.contentType,
@@ -124,11 +126,13 @@ export function decodeContent(payload: Uint8Array): MessageContent {
   } catch {
     return bad('payload', 'is not UTF-8 JSON');
   }
-  if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) return bad('payload', 'is not an object');
+  if (raw === null || typeof raw !== 'object' || Array.isArray(raw))
+    return bad('payload', 'is not an object');
   const o = raw as Record<string, unknown>;
   if (o.v !== CONTENT_VERSION) bad('v', `must be ${CONTENT_VERSION}`);
   if (typeof o.text !== 'string') bad('text', 'must be a string');
-  if (o.contentType !== undefined && typeof o.contentType !== 'string') bad('contentType', 'must be a string');
+  if (o.contentType !== undefined && typeof o.contentType !== 'string')
+    bad('contentType', 'must be a string');
   if (typeof o.sentAt !== 'number' || !Number.isFinite(o.sentAt)) bad('sentAt', 'must be a number');
   if (!Array.isArray(o.attachments) || o.attachments.length > MAX_ATTACHMENTS) {
     bad('attachments', `must be an array of at most ${MAX_ATTACHMENTS}`);
@@ -139,8 +143,10 @@ export function decodeContent(payload: Uint8Array): MessageContent {
     const field = `attachments[${i}]`;
     if (item === null || typeof item !== 'object') return bad(field, 'is not an object');
     const a = item as Record<string, unknown>;
-    if (typeof a.blobId !== 'string' || !/^[0-9a-f]{64}$/.test(a.blobId)) bad(`${field}.blobId`, 'must be 64 hex');
-    if (typeof a.mediaType !== 'string' || a.mediaType.length > 255) bad(`${field}.mediaType`, 'must be a string');
+    if (typeof a.blobId !== 'string' || !/^[0-9a-f]{64}$/.test(a.blobId))
+      bad(`${field}.blobId`, 'must be 64 hex');
+    if (typeof a.mediaType !== 'string' || a.mediaType.length > 255)
+      bad(`${field}.mediaType`, 'must be a string');
     if (!Number.isSafeInteger(a.size) || (a.size as number) < 0) bad(`${field}.size`, 'must be a size');
     const digest = bytesField(a.digest, `${field}.digest`, bad);
     if (digest.length !== 32) bad(`${field}.digest`, 'must be 32 bytes');

@@ -14,4 +14,10 @@ export {
 export { ClientError, type ClientErrorCode, ServerError } from './errors.js';
 export type { Registration, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
-export { type InboxItem, type InboxItemKind, isServerError, type PostMessageAnswer, ServerApi } from './server-api.js';
+export {
+  type InboxItem,
+  type InboxItemKind,
+  isServerError,
+  type PostMessageAnswer,
+  ServerApi,
+} from './server-api.js';

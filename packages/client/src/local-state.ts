@@ -1,6 +1,6 @@
 // What the client keeps beside its MLS state: its registration, the inbox cursor, the ids it has
 // already processed (at-least-once delivery means duplicates arrive), and the message history a
-// user can later report from. Everything lives in the device's DeviceStateStore under "client/".
+// user can later report from. Everything lives in the device's DeviceStateStore under "client.".
 import { type DeviceStateStore, fromBase64Url, toBase64Url } from '@safelight/e2ee';
 import type { AttachmentRef } from './content.js';
 
@@ -46,12 +46,12 @@ export class LocalState {
   ) {}
 
   static async load(store: DeviceStateStore): Promise<LocalState> {
-    const registration = await readJson<Registration>(store, 'client/registration');
-    const cursor = (await readJson<number>(store, 'client/cursor')) ?? 0;
+    const registration = await readJson<Registration>(store, 'client.registration');
+    const cursor = (await readJson<number>(store, 'client.cursor')) ?? 0;
     const state = new LocalState(store, registration, cursor);
-    for (const id of (await readJson<string[]>(store, 'client/seen')) ?? []) state.remember(id);
-    for (const conversationId of (await readJson<string[]>(store, 'client/conversations')) ?? []) {
-      const raw = (await readJson<SerializedMessage[]>(store, `client/history/${conversationId}`)) ?? [];
+    for (const id of (await readJson<string[]>(store, 'client.seen')) ?? []) state.remember(id);
+    for (const conversationId of (await readJson<string[]>(store, 'client.conversations')) ?? []) {
+      const raw = (await readJson<SerializedMessage[]>(store, `client.history.${conversationId}`)) ?? [];
       state.histories.set(conversationId, raw.map(deserializeMessage));
     }
     return state;
@@ -59,7 +59,7 @@ export class LocalState {
 
   async saveRegistration(registration: Registration): Promise<void> {
     this.registration = registration;
-    await writeJson(this.store, 'client/registration', registration);
+    await writeJson(this.store, 'client.registration', registration);
   }
 
   hasSeen(conversationId: string, messageId: string): boolean {
@@ -67,12 +67,15 @@ export class LocalState {
   }
 
   /** Records a processed item: its message (if any), the dedupe id and the cursor, then persists. */
-  async recordProcessed(item: { seq: number; conversationId: string; messageId: string }, message?: StoredMessage) {
+  async recordProcessed(
+    item: { seq: number; conversationId: string; messageId: string },
+    message?: StoredMessage,
+  ) {
     if (message) await this.appendMessage(message);
     this.remember(`${item.conversationId}:${item.messageId}`);
     this.cursor = Math.max(this.cursor, item.seq);
-    await writeJson(this.store, 'client/seen', this.seenOrder);
-    await writeJson(this.store, 'client/cursor', this.cursor);
+    await writeJson(this.store, 'client.seen', this.seenOrder);
+    await writeJson(this.store, 'client.cursor', this.cursor);
   }
 
   async appendMessage(message: StoredMessage): Promise<void> {
@@ -80,14 +83,14 @@ export class LocalState {
     const history = this.histories.get(message.conversationId) ?? [];
     history.push(message);
     this.histories.set(message.conversationId, history);
-    await writeJson(this.store, `client/history/${message.conversationId}`, history.map(serializeMessage));
-    if (isNew) await writeJson(this.store, 'client/conversations', [...this.histories.keys()]);
+    await writeJson(this.store, `client.history.${message.conversationId}`, history.map(serializeMessage));
+    if (isNew) await writeJson(this.store, 'client.conversations', [...this.histories.keys()]);
   }
 
   async ensureConversation(conversationId: string): Promise<void> {
     if (this.histories.has(conversationId)) return;
     this.histories.set(conversationId, []);
-    await writeJson(this.store, 'client/conversations', [...this.histories.keys()]);
+    await writeJson(this.store, 'client.conversations', [...this.histories.keys()]);
   }
 
   history(conversationId: string): readonly StoredMessage[] {
@@ -128,7 +131,11 @@ function deserializeMessage(m: SerializedMessage): StoredMessage {
     frankingKey: fromBase64Url(m.frankingKey),
     tag: fromBase64Url(m.tag),
     frank: fromBase64Url(m.frank),
-    attachments: m.attachments.map((a) => ({ ...a, key: fromBase64Url(a.key), digest: fromBase64Url(a.digest) })),
+    attachments: m.attachments.map((a) => ({
+      ...a,
+      key: fromBase64Url(a.key),
+      digest: fromBase64Url(a.digest),
+    })),
   };
 }
 

@@ -4,13 +4,17 @@
 // unacknowledged items stay queued on the server.
 import type { InboxItem } from './server-api.js';
 
-/** The subset of the WHATWG WebSocket that both browsers and the `ws` package provide. */
+/**
+ * The subset of the WHATWG WebSocket that both browsers and the `ws` package provide. Handler
+ * parameters are typed `never` so either implementation's event types fit; our handlers only
+ * read `data` from message events.
+ */
 export interface WebSocketLike {
   readonly readyState: number;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: unknown) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
   send(data: string): void;
   close(code?: number, reason?: string): void;
 }
@@ -68,7 +72,7 @@ export class PushConnection {
       onFirstOpen = undefined;
       onFirstError = undefined;
     };
-    socket.onmessage = (event) => {
+    socket.onmessage = (event: { data: unknown }) => {
       const frame = parseFrame(event.data);
       if (frame?.type !== 'items' || !Array.isArray(frame.items)) return;
       void this.options.onItems(frame.items as InboxItem[]).then(

@@ -64,7 +64,9 @@ export class ServerApi {
     return this.request('POST', '/v1/key-packages', { keyPackages });
   }
 
-  claimKeyPackages(accountId: string): Promise<{ keyPackages: Array<{ deviceId: string; keyPackage: string }> }> {
+  claimKeyPackages(
+    accountId: string,
+  ): Promise<{ keyPackages: Array<{ deviceId: string; keyPackage: string }> }> {
     return this.request('POST', '/v1/key-packages/claim', { accountId });
   }
 
@@ -84,7 +86,13 @@ export class ServerApi {
 
   postCommit(
     groupId: string,
-    body: { messageId: string; commit: string; welcome?: string; addDevices?: string[]; removeDevices?: string[] },
+    body: {
+      messageId: string;
+      commit: string;
+      welcome?: string;
+      addDevices?: string[];
+      removeDevices?: string[];
+    },
   ): Promise<{ seq: number; epoch: number; duplicate?: boolean }> {
     return this.request('POST', `/v1/groups/${groupId}/commits`, body);
   }

@@ -1,0 +1,57 @@
+import { randomBytes } from 'node:crypto';
+import type { FrankingKeyring } from '@safelight/franking';
+import { type DeliveryServer, startServer } from '@safelight/server';
+
+/** A delivery server on loopback for integration tests, restartable on the same data and port. */
+export interface RunningServer {
+  readonly url: string;
+  readonly port: number;
+  readonly frankingKeyId: string;
+  /** The moderator's view: what verifies this server's franks. */
+  readonly frankingKeyring: FrankingKeyring;
+  /** Everything the server logged so far (when started with captureLog). */
+  log(): string;
+  /** Closes the server (finishing in-flight writes) and starts it again on the same port and data. */
+  restart(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(options: {
+  dataDir: string;
+  captureLog?: boolean;
+}): Promise<RunningServer> {
+  const lines: string[] = [];
+  const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
+  const logger = options.captureLog
+    ? { level: 'info' as const, stream: { write: (line: string) => void lines.push(line) } }
+    : false;
+  const start = (port: number) =>
+    startServer({
+      host: '127.0.0.1',
+      port,
+      storage: { kind: 'sqlite', dataDir: options.dataDir },
+      franking,
+      logger,
+    });
+  let server: DeliveryServer = await start(0);
+  const url = server.url;
+  if (url === undefined) throw new Error('the delivery server did not report its URL');
+  const port = Number(new URL(url).port);
+  let closed = false;
+  return {
+    url,
+    port,
+    frankingKeyId: franking.keyId,
+    frankingKeyring: { [franking.keyId]: { key: franking.key, notAfter: Number.MAX_SAFE_INTEGER } },
+    log: () => lines.join(''),
+    async restart() {
+      await server.close();
+      server = await start(port);
+    },
+    async close() {
+      if (closed) return;
+      closed = true;
+      await server.close();
+    },
+  };
+}
