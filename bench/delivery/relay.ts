@@ -1,7 +1,7 @@
 /**
  * The peer for bench/delivery: a bare WebSocket relay — no authentication, no storage, no
  * cryptography. It speaks the same frames as the Safelight server's WebSocket send path
- * (`{type:"send", to, messageId, message}` in, `{type:"sent"}` to the sender and
+ * (`{type:"send", to, messageId, message}` in, `to` one id or a list for fan-out, `{type:"sent"}` to the sender and
  * `{type:"items"}` to the recipient), so the two are measured with one load generator and the
  * difference is what auth, franking, ordering and durable storage cost.
  * Run as a child process: prints `listening PORT` on stdout.

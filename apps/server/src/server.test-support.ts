@@ -332,7 +332,6 @@ export class TestSocket {
     return this.frames.filter((f) => f.type === 'items').flatMap((f) => f.items);
   }
 
-  // biome-ignore lint/suspicious/noExplicitAny: predicate over frames.
   async waitFor(predicate: (socket: TestSocket) => boolean, ms = 5000): Promise<void> {
     const deadline = Date.now() + ms;
     while (!predicate(this)) {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
-import { encodeFrank, type ServerFrankingKey, stampFrank } from '@safelight/franking';
+import { encodeFrank, frankStamper, type ServerFrankingKey } from '@safelight/franking';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import {
   type AuthPurpose,
@@ -96,6 +96,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   const config = resolveConfig(input);
   const { limits } = config;
   const frankingKey = await loadFrankingKey(input.franking, config.dataDir);
+  const stampFrankWithCurrentKey = frankStamper(frankingKey);
   const repository =
     config.storage.kind === 'sqlite'
       ? await openSqliteRepository(join(config.storage.dataDir, SQLITE_FILE_NAME))
@@ -754,85 +755,100 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         },
       },
     },
-    async (request) => {
-      const { deviceId, accountId } = me(request);
-      const { groupId } = request.params;
-      const { messageId } = request.body;
-      const groupBytes = groupIdBytes(groupId, 'groupId');
-      const message = fromB64u(request.body.message, 'message');
-      const framing = framedFor(message, 'message', groupBytes, 'application');
-      const tag = framing.authenticatedData;
-      if (tag.length !== 32) {
+    async (request) =>
+      acceptApplicationMessage(
+        me(request),
+        request.params.groupId,
+        request.body.messageId,
+        request.body.message,
+      ),
+  );
+
+  /**
+   * An application message from a member (HTTP POST or the WebSocket "send" frame): framing checks,
+   * then one group-commit write that checks membership and epoch, stamps the frank and fans out.
+   */
+  function acceptApplicationMessage(
+    session: { deviceId: string; accountId: string },
+    groupId: string,
+    messageId: string,
+    messageB64: string,
+  ): Promise<Record<string, unknown>> {
+    const { deviceId, accountId } = session;
+    const groupBytes = groupIdBytes(groupId, 'groupId');
+    const message = fromB64u(messageB64, 'message');
+    const framing = framedFor(message, 'message', groupBytes, 'application');
+    const tag = framing.authenticatedData;
+    if (tag.length !== 32) {
+      throw new ServerError(
+        'MISSING_FRANKING_TAG',
+        `message: authenticated data must be exactly the 32-byte franking tag, found ${tag.length} bytes`,
+      );
+    }
+    const digest = digestOf('application', message);
+    return writer.submit(async (tx, ctx) => {
+      const group = await tx.group(groupId);
+      if (group === undefined) throw new ServerError('GROUP_NOT_FOUND', `no group ${groupId}`);
+      const previous = await previousAnswer(tx, groupId, messageId, deviceId, digest);
+      if (previous) return previous;
+      const members = await tx.members(groupId);
+      if (!members.some((m) => m.deviceId === deviceId)) {
+        throw new ServerError('NOT_A_MEMBER', 'this device is not a member of the group');
+      }
+      if (BigInt(group.epoch) !== framing.epoch) {
         throw new ServerError(
-          'MISSING_FRANKING_TAG',
-          `message: authenticated data must be exactly the 32-byte franking tag, found ${tag.length} bytes`,
+          'WRONG_EPOCH',
+          `message is for epoch ${framing.epoch}, the group is at ${group.epoch}`,
+          {
+            currentEpoch: group.epoch,
+          },
         );
       }
-      const digest = digestOf('application', message);
-      return writer.submit(async (tx, ctx) => {
-        const group = await tx.group(groupId);
-        if (group === undefined) throw new ServerError('GROUP_NOT_FOUND', `no group ${groupId}`);
-        const previous = await previousAnswer(tx, groupId, messageId, deviceId, digest);
-        if (previous) return previous;
-        const members = await tx.members(groupId);
-        if (!members.some((m) => m.deviceId === deviceId)) {
-          throw new ServerError('NOT_A_MEMBER', 'this device is not a member of the group');
-        }
-        if (BigInt(group.epoch) !== framing.epoch) {
-          throw new ServerError(
-            'WRONG_EPOCH',
-            `message is for epoch ${framing.epoch}, the group is at ${group.epoch}`,
-            {
-              currentEpoch: group.epoch,
-            },
-          );
-        }
-        const receivedAt = now();
-        const frank = encodeFrank(
-          stampFrank(frankingKey, {
-            tag,
-            senderId: accountId,
-            conversationId: groupId,
-            messageId,
-            receivedAt,
-          }),
-        );
-        const seq = group.nextSeq;
-        const answer = { seq, receivedAt, frank: toB64u(frank) };
-        const items: NewInboxItem[] = [];
-        for (const m of members) {
-          if (m.deviceId === deviceId) continue;
-          items.push({
-            deviceId: m.deviceId,
-            kind: 'application',
-            groupId,
-            messageId,
-            senderAccountId: accountId,
-            senderDeviceId: deviceId,
-            payload: message,
-            receivedAt,
-            frank,
-          });
-        }
-        await tx.updateGroup({ groupId, epoch: group.epoch, nextSeq: seq + 1 });
-        await tx.insertMessage({
+      const receivedAt = now();
+      const frank = encodeFrank(
+        stampFrankWithCurrentKey({
+          tag,
+          senderId: accountId,
+          conversationId: groupId,
+          messageId,
+          receivedAt,
+        }),
+      );
+      const seq = group.nextSeq;
+      const answer = { seq, receivedAt, frank: toB64u(frank) };
+      const items: NewInboxItem[] = [];
+      for (const m of members) {
+        if (m.deviceId === deviceId) continue;
+        items.push({
+          deviceId: m.deviceId,
+          kind: 'application',
           groupId,
           messageId,
-          kind: 'application',
+          senderAccountId: accountId,
           senderDeviceId: deviceId,
-          digest,
-          answer: JSON.stringify(answer),
+          payload: message,
           receivedAt,
+          frank,
         });
-        const seqs = await tx.appendInbox(items);
-        ctx.afterCommit(() => {
-          metrics.accepted.inc({ kind: 'application' });
-          hub.notify(items.map((item, i) => ({ ...item, seq: seqs[i]! })));
-        });
-        return answer;
+      }
+      await tx.updateGroup({ groupId, epoch: group.epoch, nextSeq: seq + 1 });
+      await tx.insertMessage({
+        groupId,
+        messageId,
+        kind: 'application',
+        senderDeviceId: deviceId,
+        digest,
+        answer: JSON.stringify(answer),
+        receivedAt,
       });
-    },
-  );
+      const seqs = await tx.appendInbox(items);
+      ctx.afterCommit(() => {
+        metrics.accepted.inc({ kind: 'application' });
+        hub.notify(items.map((item, i) => ({ ...item, seq: seqs[i]! })));
+      });
+      return answer;
+    });
+  }
 
   // ---- inbox ----
   app.get<{ Querystring: { after?: number; limit?: number } }>(
@@ -891,7 +907,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
       schema: {
         tags: ['inbox'],
         description:
-          'WebSocket. Client frames: {type:"subscribe",after} and {type:"ack",upTo}. Server frames: {type:"items",items}, {type:"acked",upTo,deleted} and {type:"error",error}.',
+          'WebSocket. Client frames: {type:"subscribe",after}, {type:"ack",upTo} and {type:"send",groupId,messageId,message}. Server frames: {type:"items",items}, {type:"acked",upTo,deleted}, {type:"sent",messageId,seq,receivedAt,frank}, {type:"send-error",messageId,error} and {type:"error",error}.',
         querystring: { type: 'object', properties: { token: { type: 'string', maxLength: 256 } } },
       },
     },
@@ -901,6 +917,36 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
       const fail = (code: string, message: string) =>
         socket.send(JSON.stringify({ type: 'error', error: { code, message } }));
       socket.on('close', () => hub.remove(sub));
+      // The same application-message path as POST /v1/groups/:groupId/messages, without an HTTP
+      // request per message: {type:"send",groupId,messageId,message} answered by
+      // {type:"sent",messageId,seq,receivedAt,frank} or {type:"send-error",messageId,error}.
+      const sendOverSocket = (frame: Record<string, unknown>) => {
+        const { groupId, messageId, message } = frame;
+        const refuse = (code: string, text: string) =>
+          socket.send(JSON.stringify({ type: 'send-error', messageId, error: { code, message: text } }));
+        if (typeof messageId !== 'string' || !/^[A-Za-z0-9_-]{8,64}$/.test(messageId)) {
+          return refuse('VALIDATION_FAILED', 'messageId must match ^[A-Za-z0-9_-]{8,64}$');
+        }
+        if (typeof groupId !== 'string' || !/^[A-Za-z0-9_-]{1,86}$/.test(groupId)) {
+          return refuse('VALIDATION_FAILED', 'groupId must be b64u, at most 64 bytes');
+        }
+        if (typeof message !== 'string' || message.length > 2 * limits.messageBytes) {
+          return refuse('VALIDATION_FAILED', 'message must be a b64u string within the message limit');
+        }
+        let accepted: Promise<Record<string, unknown>>;
+        try {
+          accepted = acceptApplicationMessage(me(request), groupId, messageId, message);
+        } catch (error) {
+          accepted = Promise.reject(error);
+        }
+        accepted.then(
+          (answer) => socket.send(JSON.stringify({ type: 'sent', messageId, ...answer })),
+          (error: unknown) =>
+            error instanceof ServerError
+              ? refuse(error.code, error.message)
+              : refuse('INTERNAL', 'the message could not be accepted'),
+        );
+      };
       socket.on('message', (data: Buffer, isBinary: boolean) => {
         let frame: { type?: unknown; after?: unknown; upTo?: unknown };
         try {
@@ -930,8 +976,10 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
               (error: unknown) =>
                 fail(error instanceof ServerError ? error.code : 'INTERNAL', 'acknowledgement failed'),
             );
+        } else if (frame?.type === 'send') {
+          sendOverSocket(frame as Record<string, unknown>);
         } else {
-          fail('VALIDATION_FAILED', 'type must be "subscribe" or "ack"');
+          fail('VALIDATION_FAILED', 'type must be "subscribe", "ack" or "send"');
         }
       });
     },

@@ -13,6 +13,7 @@ import {
   FrankingError,
   type FrankingKeyring,
   type FrankingReport,
+  frankStamper,
   LIMITS,
   type ReportFailureReason,
   stampFrank,
@@ -360,6 +361,26 @@ describe('franking: frozen vector', () => {
         ok: true,
         keyId: 'k2026-01',
       },
+    );
+  });
+});
+
+describe('frankStamper', () => {
+  it('stamps exactly what stampFrank stamps, and rejects a bad server key up front', () => {
+    const serverKey = { keyId: 'k-stamper', key: new Uint8Array(32).fill(9) };
+    const stamp = frankStamper(serverKey);
+    const input = {
+      tag: new Uint8Array(32).fill(4),
+      senderId: 'acct_x',
+      conversationId: 'conv',
+      messageId: 'msg-00001',
+      receivedAt: 1_700_000_000_000,
+    };
+    assert.deepEqual(stamp(input), stampFrank(serverKey, input));
+    assert.notDeepEqual(stamp({ ...input, messageId: 'msg-00002' }).mac, stamp(input).mac);
+    assert.throws(
+      () => frankStamper({ keyId: 'k', key: new Uint8Array(8) }),
+      (e: unknown) => e instanceof FrankingError && e.code === 'FRANKING_INVALID_INPUT',
     );
   });
 });

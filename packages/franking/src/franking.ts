@@ -126,6 +126,24 @@ export function stampFrank(serverKey: ServerFrankingKey, input: { tag: Uint8Arra
   return { version: FRANKING_VERSION, keyId: serverKey.keyId, mac };
 }
 
+/**
+ * Server hot path: a stamping function with the frank key derived once. Same result as
+ * `stampFrank(serverKey, input)`, without an HKDF per message.
+ */
+export function frankStamper(
+  serverKey: ServerFrankingKey,
+): (input: { tag: Uint8Array } & FrankContext) => Frank {
+  const problem = checkKeyId(serverKey?.keyId) ?? checkServerSecret(serverKey?.key);
+  if (problem) throw new FrankingError('FRANKING_INVALID_INPUT', problem);
+  const { keyId } = serverKey;
+  const frankKey = deriveFrankKey(serverKey.key, keyId);
+  return (input) => ({
+    version: FRANKING_VERSION,
+    keyId,
+    mac: hmac(sha256, frankKey, encodeFrankInput(keyId, input.tag, input)),
+  });
+}
+
 /** Wire encoding of a frank: version (1 byte), keyId length (1 byte), keyId (UTF-8), mac (32). */
 export function encodeFrank(frank: Frank): Uint8Array {
   const problem = checkFrank(frank);

@@ -27,6 +27,7 @@ export {
   type FrankingKeyring,
   type FrankingReport,
   type FrankingTag,
+  frankStamper,
   type KeyringEntry,
   type ReportFailureReason,
   type ReportVerification,

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely, type Transaction } from 'kysely';
 import type {
   AccountRow,
   DeliveryQueries,
@@ -23,9 +23,37 @@ const bytes = (value: Uint8Array): Uint8Array =>
   // better-sqlite3 and pg return Buffers; hand out plain views over the same memory.
   value instanceof Buffer ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
 
+/**
+ * SQL text of the per-message queries, built and compiled by Kysely once per dialect and then run
+ * with fresh parameters: building and compiling a query costs more than SQLite takes to run it.
+ * Keyed by the dialect adapter, which a Kysely instance shares with its transactions.
+ */
+const compiledSql = new WeakMap<object, Map<string, string>>();
+
 /** The queries over one Kysely handle (the database itself or an open transaction). */
 export class KyselyQueries implements DeliveryQueries {
   constructor(protected readonly db: Db) {}
+
+  /**
+   * Runs a hot query: `build` makes it with placeholder values (only its shape matters) the first
+   * time; `parameters` must follow the order Kysely compiles them in (the order of the builder's
+   * values and where-clauses).
+   */
+  private async hot<R>(name: string, build: () => Compilable<R>, parameters: unknown[]): Promise<R[]> {
+    const adapter = this.db.getExecutor().adapter;
+    let byName = compiledSql.get(adapter);
+    if (byName === undefined) {
+      byName = new Map();
+      compiledSql.set(adapter, byName);
+    }
+    let sql = byName.get(name);
+    if (sql === undefined) {
+      sql = build().compile().sql;
+      byName.set(name, sql);
+    }
+    const result = await this.db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
+    return result.rows;
+  }
 
   async insertChallenge(challenge: string, expiresAt: number): Promise<void> {
     await this.db.insertInto('auth_challenges').values({ challenge, expires_at: expiresAt }).execute();
@@ -175,11 +203,11 @@ export class KyselyQueries implements DeliveryQueries {
   }
 
   async updateGroup(group: GroupRow): Promise<void> {
-    await this.db
-      .updateTable('groups')
-      .set({ epoch: group.epoch, next_seq: group.nextSeq })
-      .where('group_id', '=', group.groupId)
-      .execute();
+    await this.hot(
+      'updateGroup',
+      () => this.db.updateTable('groups').set({ epoch: 0, next_seq: 0 }).where('group_id', '=', ''),
+      [group.epoch, group.nextSeq, group.groupId],
+    );
   }
 
   async members(groupId: string): Promise<MemberRow[]> {
@@ -210,12 +238,12 @@ export class KyselyQueries implements DeliveryQueries {
   }
 
   async message(groupId: string, messageId: string): Promise<MessageRecord | undefined> {
-    const row = await this.db
-      .selectFrom('messages')
-      .selectAll()
-      .where('group_id', '=', groupId)
-      .where('message_id', '=', messageId)
-      .executeTakeFirst();
+    const [row] = await this.hot(
+      'message',
+      () =>
+        this.db.selectFrom('messages').selectAll().where('group_id', '=', '').where('message_id', '=', ''),
+      [groupId, messageId],
+    );
     return (
       row && {
         groupId: row.group_id,
@@ -230,21 +258,57 @@ export class KyselyQueries implements DeliveryQueries {
   }
 
   async insertMessage(m: MessageRecord): Promise<void> {
-    await this.db
-      .insertInto('messages')
-      .values({
-        group_id: m.groupId,
-        message_id: m.messageId,
-        kind: m.kind,
-        sender_device_id: m.senderDeviceId,
-        digest: m.digest,
-        answer: m.answer,
-        received_at: m.receivedAt,
-      })
-      .execute();
+    await this.hot(
+      'insertMessage',
+      () =>
+        this.db.insertInto('messages').values({
+          group_id: '',
+          message_id: '',
+          kind: '',
+          sender_device_id: '',
+          digest: new Uint8Array(),
+          answer: '',
+          received_at: 0,
+        }),
+      [m.groupId, m.messageId, m.kind, m.senderDeviceId, m.digest, m.answer, m.receivedAt],
+    );
   }
 
   async appendInbox(items: NewInboxItem[]): Promise<number[]> {
+    const [only] = items;
+    if (items.length === 1 && only) {
+      // One recipient (one-to-one): the hot path.
+      const rows = await this.hot(
+        'appendInbox1',
+        () =>
+          this.db
+            .insertInto('inbox')
+            .values({
+              device_id: '',
+              kind: '',
+              group_id: '',
+              message_id: '',
+              sender_account_id: '',
+              sender_device_id: '',
+              payload: new Uint8Array(),
+              received_at: 0,
+              frank: null,
+            })
+            .returning('seq'),
+        [
+          only.deviceId,
+          only.kind,
+          only.groupId,
+          only.messageId,
+          only.senderAccountId,
+          only.senderDeviceId,
+          only.payload,
+          only.receivedAt,
+          only.frank,
+        ],
+      );
+      return rows.map((r) => Number(r.seq));
+    }
     const seqs: number[] = [];
     for (let i = 0; i < items.length; i += INSERT_CHUNK) {
       const rows = await this.db
@@ -317,8 +381,84 @@ function toDevice(row: {
   };
 }
 
+/**
+ * Group rows and rosters as the single writer last committed them. Every message reads its
+ * group's epoch, sequence and roster; keeping them in memory takes two queries off the hot path.
+ * Sound only because all writes go through one writer per database (writer.ts), inside
+ * `transaction()`: a rolled-back transaction clears the cache, so it never holds a state that
+ * did not commit. Reads outside transactions do not use it.
+ */
+class GroupCache {
+  readonly groups = new Map<string, GroupRow>();
+  readonly members = new Map<string, MemberRow[]>();
+  /** Bounded: a busy server with millions of groups keeps only the recently used ones. */
+  static readonly LIMIT = 50_000;
+
+  remember<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (map.size >= GroupCache.LIMIT) map.delete(map.keys().next().value as K);
+    map.set(key, value);
+  }
+
+  clear(): void {
+    this.groups.clear();
+    this.members.clear();
+  }
+}
+
+/** The queries of one writer transaction, with group state served from the cache. */
+class CachingQueries extends KyselyQueries {
+  constructor(
+    db: Db,
+    private readonly cache: GroupCache,
+  ) {
+    super(db);
+  }
+
+  override async insertGroup(group: GroupRow, createdAt: number): Promise<void> {
+    await super.insertGroup(group, createdAt);
+    this.cache.remember(this.cache.groups, group.groupId, { ...group });
+    this.cache.remember(this.cache.members, group.groupId, []);
+  }
+
+  override async group(groupId: string): Promise<GroupRow | undefined> {
+    const cached = this.cache.groups.get(groupId);
+    if (cached) return { ...cached };
+    const row = await super.group(groupId);
+    if (row) this.cache.remember(this.cache.groups, groupId, { ...row });
+    return row;
+  }
+
+  override async updateGroup(group: GroupRow): Promise<void> {
+    await super.updateGroup(group);
+    this.cache.remember(this.cache.groups, group.groupId, { ...group });
+  }
+
+  override async members(groupId: string): Promise<MemberRow[]> {
+    const cached = this.cache.members.get(groupId);
+    if (cached) return cached.map((m) => ({ ...m }));
+    const rows = await super.members(groupId);
+    this.cache.remember(
+      this.cache.members,
+      groupId,
+      rows.map((m) => ({ ...m })),
+    );
+    return rows;
+  }
+
+  override async addMembers(groupId: string, members: MemberRow[]): Promise<void> {
+    this.cache.members.delete(groupId);
+    await super.addMembers(groupId, members);
+  }
+
+  override async removeMembers(groupId: string, deviceIds: string[]): Promise<void> {
+    this.cache.members.delete(groupId);
+    await super.removeMembers(groupId, deviceIds);
+  }
+}
+
 export class KyselyDeliveryRepository extends KyselyQueries implements DeliveryRepository {
   private closed = false;
+  private readonly cache = new GroupCache();
 
   constructor(
     private readonly kysely: Kysely<DeliveryDatabase>,
@@ -329,7 +469,13 @@ export class KyselyDeliveryRepository extends KyselyQueries implements DeliveryR
   }
 
   transaction<T>(fn: (tx: DeliveryQueries) => Promise<T>): Promise<T> {
-    return this.kysely.transaction().execute((trx) => fn(new KyselyQueries(trx)));
+    return this.kysely
+      .transaction()
+      .execute((trx) => fn(new CachingQueries(trx, this.cache)))
+      .catch((error: unknown) => {
+        this.cache.clear(); // the cache may hold writes of the rolled-back transaction
+        throw error;
+      });
   }
 
   async ping(): Promise<void> {

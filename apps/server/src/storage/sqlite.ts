@@ -34,7 +34,9 @@ export async function openSqliteRepository(file: string): Promise<KyselyDelivery
   database.pragma('foreign_keys = ON');
   database.pragma('busy_timeout = 5000');
   database.pragma('cache_size = -65536');
-  const db = new Kysely<DeliveryDatabase>({ dialect: new SqliteDialect({ database }) });
+  const db = new Kysely<DeliveryDatabase>({
+    dialect: new SqliteDialect({ database: withStatementCache(database) }),
+  });
   try {
     await migrateToLatest(db as Kysely<unknown>, 'sqlite');
   } catch (error) {
@@ -42,4 +44,30 @@ export async function openSqliteRepository(file: string): Promise<KyselyDelivery
     throw error;
   }
   return new KyselyDeliveryRepository(db, 'sqlite');
+}
+
+/**
+ * Kysely's SQLite driver prepares every query afresh; preparing costs about as much as running
+ * a small statement. The hot queries have fixed SQL text, so reuse their prepared statements
+ * (better-sqlite3 statements are reusable once a run has finished, and the driver never keeps
+ * iterators open across queries). Bounded, since IN-lists make some SQL text vary.
+ */
+function withStatementCache(database: Database.Database): Database.Database {
+  const statements = new Map<string, Database.Statement>();
+  const prepare = (sql: string) => {
+    let statement = statements.get(sql);
+    if (statement === undefined) {
+      statement = database.prepare(sql);
+      if (statements.size >= 512) statements.clear();
+      statements.set(sql, statement);
+    }
+    return statement;
+  };
+  return new Proxy(database, {
+    get(target, property) {
+      if (property === 'prepare') return prepare;
+      const value = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }
