@@ -16,3 +16,11 @@ const server = await startServer({
 });
 process.stdout.write(`listening ${new URL(server.url ?? '').port}\n`);
 process.on('SIGTERM', () => void server.close().then(() => process.exit(0)));
+// Event-loop utilisation of the server's main thread, reported to the driver on request: tells
+// whether the server is CPU-bound (near 1) or waiting on something (well below 1).
+process.on('SIGUSR2', () => {
+  const elu = performance.eventLoopUtilization(lastElu);
+  lastElu = performance.eventLoopUtilization();
+  process.stderr.write(`server event-loop utilisation ${elu.utilization.toFixed(2)}\n`);
+});
+let lastElu = performance.eventLoopUtilization();
