@@ -383,12 +383,14 @@ async function drive(target: Target, round: string, rate?: number): Promise<RunR
   });
 
   void sleep(measureFrom - performance.now()).then(() => {
-    if (process.env.BENCH_ELU && target.pid && target.name.startsWith('safelight')) process.kill(target.pid, 'SIGUSR2');
+    if (process.env.BENCH_ELU && target.pid && target.name.startsWith('safelight'))
+      process.kill(target.pid, 'SIGUSR2');
     const server = cpuSeconds(target.pid);
     const driver = process.cpuUsage();
     void sleep(measureTo - performance.now()).then(() => {
       result.serverCores = (cpuSeconds(target.pid) - server) / SECONDS;
-      if (process.env.BENCH_ELU && target.pid && target.name.startsWith('safelight')) process.kill(target.pid, 'SIGUSR2');
+      if (process.env.BENCH_ELU && target.pid && target.name.startsWith('safelight'))
+        process.kill(target.pid, 'SIGUSR2');
       const used = process.cpuUsage(driver);
       result.driverCores = (used.user + used.system) / 1e6 / SECONDS;
     });
