@@ -1,5 +1,6 @@
 import type { WebSocket } from 'ws';
 import { toB64u } from './encoding.js';
+import { sendBatched } from './socket-batching.js';
 import type { DeliveryRepository, InboxItem } from './storage/repository.js';
 
 /** An inbox item as JSON (docs/delivery.md). */
@@ -131,6 +132,7 @@ export class PushHub {
   }
 
   private send(sub: Subscriber, items: InboxItemJson[]): void {
-    if (sub.socket.readyState === sub.socket.OPEN) sub.socket.send(JSON.stringify({ type: 'items', items }));
+    if (sub.socket.readyState === sub.socket.OPEN)
+      sendBatched(sub.socket, JSON.stringify({ type: 'items', items }));
   }
 }

@@ -21,6 +21,7 @@ import { ServerError } from './errors.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { sendBatched } from './socket-batching.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
 import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
@@ -940,7 +941,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
           accepted = Promise.reject(error);
         }
         accepted.then(
-          (answer) => socket.send(JSON.stringify({ type: 'sent', messageId, ...answer })),
+          (answer) => sendBatched(socket, JSON.stringify({ type: 'sent', messageId, ...answer })),
           (error: unknown) =>
             error instanceof ServerError
               ? refuse(error.code, error.message)

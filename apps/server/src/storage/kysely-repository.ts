@@ -428,9 +428,18 @@ class CachingQueries extends KyselyQueries {
     return row;
   }
 
+  /** Groups changed in this transaction; written once each by flush(), not once per message. */
+  private readonly dirtyGroups = new Map<string, GroupRow>();
+
   override async updateGroup(group: GroupRow): Promise<void> {
-    await super.updateGroup(group);
     this.cache.remember(this.cache.groups, group.groupId, { ...group });
+    this.dirtyGroups.set(group.groupId, { ...group });
+  }
+
+  /** Writes the deferred group rows; called by transaction() before it commits. */
+  async flush(): Promise<void> {
+    for (const group of this.dirtyGroups.values()) await super.updateGroup(group);
+    this.dirtyGroups.clear();
   }
 
   override async members(groupId: string): Promise<MemberRow[]> {
@@ -471,7 +480,12 @@ export class KyselyDeliveryRepository extends KyselyQueries implements DeliveryR
   transaction<T>(fn: (tx: DeliveryQueries) => Promise<T>): Promise<T> {
     return this.kysely
       .transaction()
-      .execute((trx) => fn(new CachingQueries(trx, this.cache)))
+      .execute(async (trx) => {
+        const queries = new CachingQueries(trx, this.cache);
+        const result = await fn(queries);
+        await queries.flush();
+        return result;
+      })
       .catch((error: unknown) => {
         this.cache.clear(); // the cache may hold writes of the rolled-back transaction
         throw error;
