@@ -790,20 +790,23 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     return writer.submit(async (tx, ctx) => {
       const group = await tx.group(groupId);
       if (group === undefined) throw new ServerError('GROUP_NOT_FOUND', `no group ${groupId}`);
-      const previous = await previousAnswer(tx, groupId, messageId, deviceId, digest);
-      if (previous) return previous;
-      const members = await tx.members(groupId);
+      const members = await tx.members(groupId); // group and roster come from the writer's cache
+      let refusal: ServerError | undefined;
       if (!members.some((m) => m.deviceId === deviceId)) {
-        throw new ServerError('NOT_A_MEMBER', 'this device is not a member of the group');
-      }
-      if (BigInt(group.epoch) !== framing.epoch) {
-        throw new ServerError(
+        refusal = new ServerError('NOT_A_MEMBER', 'this device is not a member of the group');
+      } else if (BigInt(group.epoch) !== framing.epoch) {
+        refusal = new ServerError(
           'WRONG_EPOCH',
           `message is for epoch ${framing.epoch}, the group is at ${group.epoch}`,
-          {
-            currentEpoch: group.epoch,
-          },
+          { currentEpoch: group.epoch },
         );
+      }
+      if (refusal) {
+        // A retry of a message accepted before the epoch moved (or before a removal) still gets
+        // its original answer: idempotency wins over the refusal.
+        const previous = await previousAnswer(tx, groupId, messageId, deviceId, digest);
+        if (previous) return previous;
+        throw refusal;
       }
       const receivedAt = now();
       const frank = encodeFrank(
@@ -817,6 +820,22 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
       );
       const seq = group.nextSeq;
       const answer = { seq, receivedAt, frank: toB64u(frank) };
+      // The idempotency check and the record in one statement: a message id seen before inserts
+      // nothing, and the stored answer (or MESSAGE_ID_REUSED) is returned with no write made.
+      const isNew = await tx.insertMessageIfNew({
+        groupId,
+        messageId,
+        kind: 'application',
+        senderDeviceId: deviceId,
+        digest,
+        answer: JSON.stringify(answer),
+        receivedAt,
+      });
+      if (!isNew) {
+        const previous = await previousAnswer(tx, groupId, messageId, deviceId, digest);
+        if (previous) return previous;
+        throw new ServerError('STORAGE_FAILED', 'message id conflict without a stored message');
+      }
       const items: NewInboxItem[] = [];
       for (const m of members) {
         if (m.deviceId === deviceId) continue;
@@ -833,15 +852,6 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         });
       }
       await tx.updateGroup({ groupId, epoch: group.epoch, nextSeq: seq + 1 });
-      await tx.insertMessage({
-        groupId,
-        messageId,
-        kind: 'application',
-        senderDeviceId: deviceId,
-        digest,
-        answer: JSON.stringify(answer),
-        receivedAt,
-      });
       const seqs = await tx.appendInbox(items);
       ctx.afterCommit(() => {
         metrics.accepted.inc({ kind: 'application' });

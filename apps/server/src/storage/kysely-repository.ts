@@ -274,6 +274,44 @@ export class KyselyQueries implements DeliveryQueries {
     );
   }
 
+  async insertMessageIfNew(m: MessageRecord): Promise<boolean> {
+    const adapter = this.db.getExecutor().adapter;
+    let byName = compiledSql.get(adapter);
+    if (byName === undefined) {
+      byName = new Map();
+      compiledSql.set(adapter, byName);
+    }
+    let sql = byName.get('insertMessageIfNew');
+    if (sql === undefined) {
+      sql = this.db
+        .insertInto('messages')
+        .values({
+          group_id: '',
+          message_id: '',
+          kind: '',
+          sender_device_id: '',
+          digest: new Uint8Array(),
+          answer: '',
+          received_at: 0,
+        })
+        .onConflict((conflict) => conflict.columns(['group_id', 'message_id']).doNothing())
+        .compile().sql;
+      byName.set('insertMessageIfNew', sql);
+    }
+    const result = await this.db.executeQuery(
+      CompiledQuery.raw(sql, [
+        m.groupId,
+        m.messageId,
+        m.kind,
+        m.senderDeviceId,
+        m.digest,
+        m.answer,
+        m.receivedAt,
+      ]),
+    );
+    return Number(result.numAffectedRows ?? 0n) === 1;
+  }
+
   async appendInbox(items: NewInboxItem[]): Promise<number[]> {
     const [only] = items;
     if (items.length === 1 && only) {

@@ -91,6 +91,31 @@ export function describeRepository(
       await repo().insertMessage(record);
       assert.deepEqual(await repo().message('g1', 'm1'), record);
       await assert.rejects(repo().insertMessage(record));
+      // The hot path's form: inserts once, then reports the clash and writes nothing.
+      const second = { ...record, messageId: 'm2' };
+      assert.equal(await repo().insertMessageIfNew(second), true);
+      assert.equal(await repo().insertMessageIfNew({ ...second, answer: '{"seq":99}' }), false);
+      assert.deepEqual(await repo().message('g1', 'm2'), second);
+    });
+
+    it('a rolled-back transaction leaves no trace in the cached group state', async () => {
+      await repo().insertGroup({ groupId: 'g-cache', epoch: 0, nextSeq: 1 }, 1);
+      await repo().transaction(async (tx) => {
+        await tx.group('g-cache'); // warm the cache
+      });
+      await assert.rejects(
+        repo().transaction(async (tx) => {
+          await tx.updateGroup({ groupId: 'g-cache', epoch: 5, nextSeq: 50 });
+          await tx.addMembers('g-cache', [{ deviceId: 'dev_z', accountId: 'acct_z' }]);
+          throw new Error('boom');
+        }),
+      );
+      const seen = await repo().transaction(async (tx) => ({
+        group: await tx.group('g-cache'),
+        members: await tx.members('g-cache'),
+      }));
+      assert.deepEqual(seen, { group: { groupId: 'g-cache', epoch: 0, nextSeq: 1 }, members: [] });
+      assert.deepEqual(await repo().group('g-cache'), { groupId: 'g-cache', epoch: 0, nextSeq: 1 });
     });
 
     it('numbers inbox items ascending, never reuses a seq, pages and acknowledges', async () => {

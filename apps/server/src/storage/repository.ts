@@ -95,6 +95,8 @@ export interface DeliveryQueries {
 
   message(groupId: string, messageId: string): Promise<MessageRecord | undefined>;
   insertMessage(message: MessageRecord): Promise<void>;
+  /** Inserts unless (groupId, messageId) exists; true when inserted. Nothing is written otherwise. */
+  insertMessageIfNew(message: MessageRecord): Promise<boolean>;
 
   /** Appends items; returns their seqs in order (never reused, ascending per call). */
   appendInbox(items: NewInboxItem[]): Promise<number[]>;
