@@ -200,6 +200,47 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     assert.match(bad, /401/);
   });
 
+  it('accepts application messages over the WebSocket send frame, with the same checks as HTTP', async () => {
+    const socket = await alice.openSocket();
+    const inbox = await bob.openSocket();
+    inbox.send({ type: 'subscribe', after: 0 });
+    try {
+      const id = messageId();
+      const sent = await alice.makeMessage('over the socket');
+      socket.send({ type: 'send', groupId, messageId: id, message: sent.message });
+      await socket.waitFor((s) => s.frames.some((f) => f.type === 'sent' && f.messageId === id));
+      const answer = socket.frames.find((f) => f.type === 'sent' && f.messageId === id);
+      assert.equal(typeof answer.seq, 'number');
+      assert.equal(typeof answer.frank, 'string');
+      await inbox.waitFor((s) => s.items().some((item) => item.messageId === id));
+      assert.equal(inbox.items().find((item) => item.messageId === id).payload, sent.message);
+
+      // Replayed id with the same bytes: the original answer; with other bytes: refused.
+      socket.send({ type: 'send', groupId, messageId: id, message: sent.message });
+      const other = await alice.makeMessage('different bytes');
+      socket.send({ type: 'send', groupId, messageId: id, message: other.message });
+      socket.send({ type: 'send', groupId, messageId: 'x', message: sent.message });
+      socket.send({ type: 'send', groupId, messageId: messageId(), message: b64u(randomBytes(40)) });
+      await socket.waitFor(
+        (s) => s.frames.filter((f) => f.messageId === id || f.messageId === 'x').length >= 4,
+      );
+      await socket.waitFor((s) => s.frames.filter((f) => f.type === 'send-error').length >= 3);
+      const frames = socket.frames.filter((f) => f.type === 'sent' || f.type === 'send-error');
+      const replay = frames.filter((f) => f.type === 'sent' && f.messageId === id);
+      assert.equal(replay.length, 2);
+      assert.equal(replay[1].duplicate, true);
+      assert.equal(replay[1].seq, replay[0].seq);
+      const codes = frames
+        .filter((f) => f.type === 'send-error')
+        .map((f) => f.error.code)
+        .sort();
+      assert.deepEqual(codes, ['MALFORMED_MESSAGE', 'MESSAGE_ID_REUSED', 'VALIDATION_FAILED']);
+    } finally {
+      await socket.close();
+      await inbox.close();
+    }
+  });
+
   it('refuses key packages that are not the device key', async () => {
     const alicePackage = await alice.makeKeyPackage();
     await refused({ status: 400, code: 'INVALID_KEY_PACKAGE' }, () =>
