@@ -16,9 +16,16 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** PostgreSQL instead of the embedded SQLite: the URL and a schema of the test's own. */
+export interface PostgresOption {
+  readonly url: string;
+  readonly schema: string;
+}
+
 export async function startTestServer(options: {
   dataDir: string;
   captureLog?: boolean;
+  postgres?: PostgresOption | undefined;
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -29,7 +36,10 @@ export async function startTestServer(options: {
     startServer({
       host: '127.0.0.1',
       port,
-      storage: { kind: 'sqlite', dataDir: options.dataDir },
+      dataDir: options.dataDir,
+      storage: options.postgres
+        ? { kind: 'postgres' as const, url: options.postgres.url, schema: options.postgres.schema }
+        : { kind: 'sqlite' as const, dataDir: options.dataDir },
       franking,
       logger,
     });
