@@ -355,7 +355,7 @@ async function drive(target: Target, round: string, rate?: number): Promise<RunR
       // slowest) — one per lane keeps this process off the critical path.
       const timed = r === lane.recipients.length - 1;
       let ackUpTo = 0;
-      let ackTimer: ReturnType<typeof setTimeout> | undefined;
+      let ackScheduled = false;
       const onRecipient = (data: WebSocket.RawData) => {
         const text = String(data);
         if (!text.startsWith('{"type":"items"')) return;
@@ -372,10 +372,13 @@ async function drive(target: Target, round: string, rate?: number): Promise<RunR
         }
         // Acknowledge like a real client: what it has processed, at most every 50 ms.
         ackUpTo = Math.max(ackUpTo, maxSeq);
-        ackTimer ??= setTimeout(() => {
-          ackTimer = undefined;
-          if (recipient.readyState === WebSocket.OPEN) recipient.send(`{"type":"ack","upTo":${ackUpTo}}`);
-        }, 50);
+        if (!ackScheduled) {
+          ackScheduled = true;
+          setTimeout(() => {
+            ackScheduled = false;
+            if (recipient.readyState === WebSocket.OPEN) recipient.send(`{"type":"ack","upTo":${ackUpTo}}`);
+          }, 50);
+        }
       };
       recipient.on('message', onRecipient);
       listeners.push(() => recipient.off('message', onRecipient));
