@@ -16,6 +16,20 @@ export interface InboxItemJson {
   frank?: string;
 }
 
+/**
+ * Base64url of payloads and franks, per byte array: a fan-out pushes the same message to every
+ * member device, and the items share one payload array, so it is encoded once, not 99 times.
+ */
+const encoded = new WeakMap<Uint8Array, string>();
+function b64uOnce(bytes: Uint8Array): string {
+  let text = encoded.get(bytes);
+  if (text === undefined) {
+    text = toB64u(bytes);
+    encoded.set(bytes, text);
+  }
+  return text;
+}
+
 export function itemJson(item: InboxItem): InboxItemJson {
   const json: InboxItemJson = {
     seq: item.seq,
@@ -24,10 +38,10 @@ export function itemJson(item: InboxItem): InboxItemJson {
     messageId: item.messageId,
     senderAccountId: item.senderAccountId,
     senderDeviceId: item.senderDeviceId,
-    payload: toB64u(item.payload),
+    payload: b64uOnce(item.payload),
     receivedAt: item.receivedAt,
   };
-  if (item.frank !== null) json.frank = toB64u(item.frank);
+  if (item.frank !== null) json.frank = b64uOnce(item.frank);
   return json;
 }
 
