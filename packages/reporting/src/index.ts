@@ -1,0 +1,45 @@
+export {
+  AUDIT_GENESIS,
+  type AuditChainCheck,
+  type AuditEntry,
+  type AuditEntryInput,
+  canonicalJson,
+  chainAuditEntry,
+  verifyAuditChain,
+} from './audit.js';
+export {
+  derivePriority,
+  INCIDENT_TYPES,
+  INDUSTRY_CLASSIFICATIONS,
+  type IncidentType,
+  type IndustryClassification,
+  isIncidentType,
+  PRIORITIES,
+  type Priority,
+  type PrioritySignals,
+  SLA_MS,
+} from './categories.js';
+export { ReportingError, type ReportingErrorCode } from './errors.js';
+export {
+  type IntakeOptions,
+  type MessageVerification,
+  REPORT_LIMITS,
+  type ReportIntake,
+  type UserReport,
+  type VerifiedReportMessage,
+  verifyUserReport,
+} from './intake.js';
+export {
+  authorizeEvent,
+  type CaseEvent,
+  type CaseEventType,
+  type CaseState,
+  type CaseStatus,
+  DECISIONS,
+  type Decision,
+  mayRecord,
+  PERMISSIONS,
+  ROLES,
+  type Role,
+  reduceCase,
+} from './moderation.js';

@@ -1,0 +1,161 @@
+// Moderation as an append-only log of events per case, from which the case's state is derived by
+// one reducer (the Ozone model: the queue and the audit trail cannot disagree), and who may do
+// what as one table of role x event type, checked in one place.
+import { PRIORITIES, type Priority, SLA_MS } from './categories.js';
+import { ReportingError } from './errors.js';
+
+export type Role = 'moderator' | 'senior-moderator' | 'admin' | 'auditor';
+export const ROLES: readonly Role[] = ['moderator', 'senior-moderator', 'admin', 'auditor'];
+
+export const DECISIONS = [
+  'no-violation',
+  'remove-content',
+  'restrict',
+  'suspend',
+  'report-to-ncmec',
+  'escalate',
+] as const;
+export type Decision = (typeof DECISIONS)[number];
+
+export type CaseEvent =
+  | { readonly type: 'report'; readonly at: number; readonly reportId: string; readonly priority: Priority }
+  | { readonly type: 'match'; readonly at: number; readonly detail: string; readonly priority: Priority }
+  | { readonly type: 'view'; readonly at: number; readonly actorId: string }
+  | { readonly type: 'reveal'; readonly at: number; readonly actorId: string; readonly itemId: string }
+  | { readonly type: 'assign'; readonly at: number; readonly actorId: string; readonly assigneeId: string }
+  | { readonly type: 'comment'; readonly at: number; readonly actorId: string; readonly text: string }
+  | {
+      readonly type: 'set-priority';
+      readonly at: number;
+      readonly actorId: string;
+      readonly priority: Priority;
+    }
+  | {
+      readonly type: 'decide';
+      readonly at: number;
+      readonly actorId: string;
+      readonly decision: Decision;
+      readonly reason: string;
+    }
+  | { readonly type: 'appeal'; readonly at: number; readonly text: string }
+  | { readonly type: 'reverse'; readonly at: number; readonly actorId: string; readonly reason: string };
+
+export type CaseEventType = CaseEvent['type'];
+
+/**
+ * Who may record which event. Reports, matches and appeals come from the system and users, not
+ * staff roles. Escalated cases and reversals need a senior moderator; auditors only read.
+ */
+export const PERMISSIONS: Readonly<Record<Role, readonly CaseEventType[]>> = {
+  moderator: ['view', 'reveal', 'assign', 'comment', 'decide'],
+  'senior-moderator': ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse'],
+  admin: ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse'],
+  auditor: ['view'],
+};
+
+export function mayRecord(role: Role, type: CaseEventType): boolean {
+  return PERMISSIONS[role]?.includes(type) ?? false;
+}
+
+export type CaseStatus = 'open' | 'escalated' | 'decided' | 'appealed' | 'reversed';
+
+export interface CaseState {
+  readonly status: CaseStatus;
+  readonly priority: Priority;
+  /** True once a moderator set the priority by hand: later reports do not change it. */
+  readonly priorityOverridden: boolean;
+  readonly openedAt: number;
+  /** When the SLA clock for first action runs out. */
+  readonly dueAt: number;
+  readonly firstActionAt?: number | undefined;
+  readonly assigneeId?: string | undefined;
+  readonly decision?: Decision | undefined;
+  readonly reportCount: number;
+  readonly revealCount: number;
+}
+
+const higher = (a: Priority, b: Priority): Priority =>
+  PRIORITIES.indexOf(a) <= PRIORITIES.indexOf(b) ? a : b;
+
+/** The one reducer: a case's state from its events, in order. */
+export function reduceCase(events: readonly CaseEvent[]): CaseState {
+  const first = events[0];
+  if (first === undefined || (first.type !== 'report' && first.type !== 'match')) {
+    throw new ReportingError('CASE_INVALID_EVENT', 'a case starts with a report or a match');
+  }
+  let state: CaseState = {
+    status: 'open',
+    priority: first.priority,
+    priorityOverridden: false,
+    openedAt: first.at,
+    dueAt: first.at + SLA_MS[first.priority],
+    reportCount: 0,
+    revealCount: 0,
+  };
+  for (const event of events) {
+    state = apply(state, event);
+  }
+  return state;
+}
+
+function apply(state: CaseState, event: CaseEvent): CaseState {
+  const acted = (s: CaseState): CaseState =>
+    s.firstActionAt === undefined ? { ...s, firstActionAt: event.at } : s;
+  switch (event.type) {
+    case 'report':
+    case 'match': {
+      const priority = state.priorityOverridden ? state.priority : higher(state.priority, event.priority);
+      const reopened = state.status === 'decided' && priority !== state.priority ? 'open' : state.status;
+      return {
+        ...state,
+        status: reopened,
+        priority,
+        dueAt: Math.min(state.dueAt, event.at + SLA_MS[priority]),
+        reportCount: state.reportCount + (event.type === 'report' ? 1 : 0),
+      };
+    }
+    case 'view':
+      return state;
+    case 'reveal':
+      return { ...state, revealCount: state.revealCount + 1 };
+    case 'assign':
+      return acted({ ...state, assigneeId: event.assigneeId });
+    case 'comment':
+      return acted(state);
+    case 'set-priority':
+      return acted({
+        ...state,
+        priority: event.priority,
+        priorityOverridden: true,
+        dueAt: state.openedAt + SLA_MS[event.priority],
+      });
+    case 'decide':
+      return acted({
+        ...state,
+        decision: event.decision,
+        status: event.decision === 'escalate' ? 'escalated' : 'decided',
+      });
+    case 'appeal':
+      if (state.status !== 'decided')
+        throw new ReportingError('CASE_INVALID_EVENT', 'only a decided case can be appealed');
+      return { ...state, status: 'appealed' };
+    case 'reverse':
+      if (state.status !== 'appealed' && state.status !== 'decided') {
+        throw new ReportingError('CASE_INVALID_EVENT', 'only a decided or appealed case can be reversed');
+      }
+      return { ...state, status: 'reversed', decision: undefined };
+  }
+}
+
+/**
+ * Checks that `role` may record `event` on a case in `state`: the permission table, plus the rule
+ * that an escalated case is decided only by a senior moderator or admin.
+ */
+export function authorizeEvent(role: Role, event: CaseEvent, state: CaseState | undefined): void {
+  if (!mayRecord(role, event.type)) {
+    throw new ReportingError('REPORT_NOT_PERMITTED', `role ${role} may not record "${event.type}"`);
+  }
+  if (event.type === 'decide' && state?.status === 'escalated' && role === 'moderator') {
+    throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is decided by a senior moderator');
+  }
+}
