@@ -54,7 +54,7 @@ describe('report intake', () => {
     const modified = { ...reported, plaintext: utf8.encode('something else') };
     const forgedFrank = {
       ...reported,
-      frank: stampFrank({ keyId: 'k1', key: new Uint8Array(32).fill(9) }, { tag: reported.tag, ...reported }),
+      frank: stampFrank({ keyId: 'k1', key: new Uint8Array(32).fill(9) }, reported),
     };
     const otherSender = { ...reported, senderId: 'acct_someone_else' };
     const intake = await verifyUserReport(
