@@ -74,7 +74,7 @@ describe('birth dates and age bands', () => {
       'BIRTH_DATE_IN_FUTURE',
     );
     assert.equal(
-      code(() => parseBirthDate('1896-06-14', NOW)),
+      code(() => parseBirthDate('1895-06-15', NOW)),
       'BIRTH_DATE_TOO_OLD',
     );
     assert.doesNotThrow(() => parseBirthDate('1895-06-16', NOW)); // 130, a day short of 131
