@@ -61,6 +61,17 @@ export interface ServerConfig {
   sessionTtlMs?: number;
   /** For tests: the clock (ms since the epoch). */
   now?: () => number;
+  /** Safety by design (routes/safety.ts, docs/safety.md). */
+  safety?: SafetyConfig;
+}
+
+export interface SafetyConfig {
+  /**
+   * Registration must declare `dateOfBirth` (default false, so clients that predate it keep
+   * working). When true, an account without a declared age (made before the flag) is treated as
+   * 13-15, the most protected band; when false, as an adult (docs/safety.md, "Undeclared ages").
+   */
+  requireBirthDate?: boolean;
 }
 
 export interface ResolvedConfig {

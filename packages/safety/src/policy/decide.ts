@@ -91,8 +91,7 @@ export function decide(
     return refuse('UNDER_13_NO_ACCOUNT', 'accounts are not available under 13');
   }
   const self = actor.accountId === target.accountId;
-  if (action.kind === 'setting.change')
-    return decideSetting(action, actor, target, relationship, settings, self);
+  if (action.kind === 'setting.change') return decideSetting(action, target, relationship, settings, self);
   if (self) return refuse('SELF_TARGET', `${action.kind} needs another account`);
   if (relationship.blockedByTarget || relationship.blockedByActor) {
     return refuse(
@@ -140,7 +139,6 @@ export function decide(
 
 function decideSetting(
   action: Extract<PolicyAction, { kind: 'setting.change' }>,
-  actor: PolicyActor,
   target: PolicyTarget,
   relationship: Relationship,
   settings: SafetySettings,
