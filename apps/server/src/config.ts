@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerFrankingKey } from '@safelight/franking';
+import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
@@ -72,6 +73,11 @@ export interface SafetyConfig {
    * 13-15, the most protected band; when false, as an adult (docs/safety.md, "Undeclared ages").
    */
   requireBirthDate?: boolean;
+  /**
+   * The age-assurance hook (ID document, facial estimation, parent vouching...), run when a
+   * declared birth date would move an account to another band. Without it such changes are refused.
+   */
+  ageAssurance?: AgeAssurance;
 }
 
 export interface ResolvedConfig {

@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import {
-  type AgeAssurance,
   type AgeBand,
   bandAt,
   changeBirthDate,
@@ -31,7 +30,7 @@ export interface SafetyRoutesOptions {
   /** The server's bearer-token check (sets request.session). */
   authenticate: (request: FastifyRequest) => Promise<void>;
   now: () => number;
-  config?: (SafetyConfig & { ageAssurance?: AgeAssurance }) | undefined;
+  config?: SafetyConfig | undefined;
 }
 
 /** What the policy needs to know about one account. */
