@@ -1,2 +1,3 @@
 export * from './errors.js';
 export * from './policy/index.js';
+export * from './signals/index.js';
