@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ServerFrankingKey } from '@safelight/franking';
+import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
@@ -61,6 +62,22 @@ export interface ServerConfig {
   sessionTtlMs?: number;
   /** For tests: the clock (ms since the epoch). */
   now?: () => number;
+  /** Safety by design (routes/safety.ts, docs/safety.md). */
+  safety?: SafetyConfig;
+}
+
+export interface SafetyConfig {
+  /**
+   * Registration must declare `dateOfBirth` (default false, so clients that predate it keep
+   * working). When true, an account without a declared age (made before the flag) is treated as
+   * 13-15, the most protected band; when false, as an adult (docs/safety.md, "Undeclared ages").
+   */
+  requireBirthDate?: boolean;
+  /**
+   * The age-assurance hook (ID document, facial estimation, parent vouching...), run when a
+   * declared birth date would move an account to another band. Without it such changes are refused.
+   */
+  ageAssurance?: AgeAssurance;
 }
 
 export interface ResolvedConfig {

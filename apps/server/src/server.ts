@@ -21,6 +21,7 @@ import { ServerError } from './errors.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { safetyRoutes } from './routes/safety.js';
 import { sendBatched } from './socket-batching.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
@@ -270,6 +271,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
 
   // Blobs: the body is streamed to disk, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));

@@ -189,6 +189,11 @@ describe('E2eeDevice', () => {
     const incoming = await carol.process(groupId, inFlight);
     assert.equal(incoming.kind === 'application' && read(incoming.plaintext), 'sent before the update');
     assert.equal(incoming.kind === 'application' && incoming.epoch, 2n - 1n);
+    // The committer too: the server may accept bob's message just before alice's commit, so she
+    // meets it after applying her own commit (regression: wiping the commit's consumed secrets
+    // broke the previous epoch's secret tree she keeps).
+    const atCommitter = await alice.process(groupId, inFlight);
+    assert.equal(atCommitter.kind === 'application' && read(atCommitter.plaintext), 'sent before the update');
   });
 
   it('persists after every mutation: load and continue the conversation', async () => {

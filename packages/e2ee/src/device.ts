@@ -368,7 +368,12 @@ export class E2eeDevice {
       }
       draft.groups.set(internal.groupKey, internal.newState);
       pendingInternals.delete(pending);
-      return { result: undefined, consumed: internal.consumed };
+      // Not wiped: ts-mls lists the secrets the commit's own encryption used, but the new state
+      // keeps the previous epoch's secret tree (historical receiver data, KEY_RETENTION_EPOCHS)
+      // and shares those very arrays with it. Wiping them would make every message other members
+      // sent in the previous epoch, and that arrives after our commit, undecryptable. They are
+      // dropped with the old epoch's data when it leaves the retention window.
+      return { result: undefined };
     });
   }
 

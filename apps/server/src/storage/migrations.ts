@@ -101,6 +101,64 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
         await db.schema.createIndex('inbox_by_device').on('inbox').columns(['device_id', 'seq']).execute();
       },
     },
+    // Safety by design (docs/safety.md): declared ages, settings, contacts, blocks, parent links
+    // and the approvals a linked parent gives. Metadata only: nothing here is message content.
+    '0002_safety': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('safety_profiles')
+          .addColumn('account_id', 'text', (c) => c.primaryKey().references('accounts.account_id'))
+          .addColumn('birth_date', 'text', (c) => c.notNull())
+          .addColumn('assured_method', 'text')
+          .addColumn('settings', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('safety_contacts')
+          .addColumn('owner_id', 'text', (c) => c.notNull())
+          .addColumn('other_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('safety_contacts_pk', ['owner_id', 'other_id'])
+          .execute();
+        await db.schema
+          .createIndex('safety_contacts_by_other')
+          .on('safety_contacts')
+          .columns(['other_id', 'state'])
+          .execute();
+        await db.schema
+          .createTable('safety_blocks')
+          .addColumn('blocker_id', 'text', (c) => c.notNull())
+          .addColumn('blocked_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('safety_blocks_pk', ['blocker_id', 'blocked_id'])
+          .execute();
+        await db.schema
+          .createTable('safety_parent_links')
+          .addColumn('parent_id', 'text', (c) => c.notNull())
+          .addColumn('child_id', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('safety_parent_links_pk', ['parent_id', 'child_id'])
+          .execute();
+        await db.schema
+          .createTable('safety_approvals')
+          .addColumn('approval_id', 'text', (c) => c.primaryKey())
+          .addColumn('child_id', 'text', (c) => c.notNull())
+          .addColumn('setting_key', 'text', (c) => c.notNull())
+          .addColumn('setting_value', 'text', (c) => c.notNull())
+          .addColumn('state', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addColumn('decided_by', 'text')
+          .addColumn('decided_at', int)
+          .execute();
+        await db.schema
+          .createIndex('safety_approvals_by_child')
+          .on('safety_approvals')
+          .columns(['child_id', 'state'])
+          .execute();
+      },
+    },
   };
 }
 

@@ -1,0 +1,3 @@
+export * from './age.js';
+export * from './decide.js';
+export * from './settings.js';

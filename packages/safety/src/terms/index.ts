@@ -1,0 +1,2 @@
+export * from './matcher.js';
+export * from './normalise.js';
