@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import type { FrankingKeyring } from '@safelight/franking';
-import { type DeliveryServer, startServer } from '@safelight/server';
+import { type DeliveryServer, type ServerConfig, startServer } from '@safelight/server';
 
 /** A delivery server on loopback for integration tests, restartable on the same data and port. */
 export interface RunningServer {
@@ -26,6 +26,7 @@ export async function startTestServer(options: {
   dataDir: string;
   captureLog?: boolean;
   postgres?: PostgresOption | undefined;
+  moderation?: ServerConfig['moderation'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -42,6 +43,7 @@ export async function startTestServer(options: {
         : { kind: 'sqlite' as const, dataDir: options.dataDir },
       franking,
       logger,
+      ...(options.moderation ? { moderation: options.moderation } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

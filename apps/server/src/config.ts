@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
+import type { ModerationConfig } from './routes/reports.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
 export const FRANKING_KEY_FILE = 'franking-key';
@@ -64,6 +65,8 @@ export interface ServerConfig {
   now?: () => number;
   /** Safety by design (routes/safety.ts, docs/safety.md). */
   safety?: SafetyConfig;
+  /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
+  moderation?: ModerationConfig;
 }
 
 export interface SafetyConfig {

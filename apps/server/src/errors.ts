@@ -44,7 +44,10 @@ export type ServerErrorCode =
   | 'SETTING_INVALID'
   | 'CONTACT_REQUEST_NOT_FOUND'
   | 'PARENT_LINK_NOT_FOUND'
-  | 'APPROVAL_NOT_FOUND';
+  | 'APPROVAL_NOT_FOUND'
+  // reports and moderation (routes/reports.ts)
+  | 'FORBIDDEN'
+  | 'REPORT_TOO_LARGE';
 
 export const ERROR_STATUS: Record<ServerErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -86,6 +89,8 @@ export const ERROR_STATUS: Record<ServerErrorCode, number> = {
   CONTACT_REQUEST_NOT_FOUND: 404,
   PARENT_LINK_NOT_FOUND: 404,
   APPROVAL_NOT_FOUND: 404,
+  FORBIDDEN: 403,
+  REPORT_TOO_LARGE: 413,
 };
 
 export class ServerError extends Error {

@@ -21,6 +21,7 @@ import { ServerError } from './errors.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
 import { sendBatched } from './socket-batching.js';
 import { openPostgresRepository } from './storage/postgres.js';
@@ -272,6 +273,14 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
+  await app.register(reportRoutes, {
+    repository,
+    writer,
+    authenticate,
+    frankingKey,
+    now,
+    config: input.moderation,
+  });
 
   // Blobs: the body is streamed to disk, never buffered.
   app.addContentTypeParser('application/octet-stream', (_request, payload, done) => done(null, payload));

@@ -16,7 +16,13 @@ import { type AttachmentRef, openContent, sealContent } from './content.js';
 import { ClientError } from './errors.js';
 import { LocalState, type StoredMessage } from './local-state.js';
 import { PushConnection, type WebSocketConstructor } from './push.js';
-import { type InboxItem, isServerError, ServerApi } from './server-api.js';
+import {
+  type InboxItem,
+  isServerError,
+  type ReportReceipt,
+  type ReportSubmission,
+  ServerApi,
+} from './server-api.js';
 
 export interface ClientOptions {
   readonly serverUrl: string;
@@ -306,6 +312,54 @@ export class SafelightClient {
       messageId: message.messageId,
       receivedAt: message.receivedAt,
     };
+  }
+
+  /**
+   * What a report of these messages would reveal to the platform, with `context` earlier messages
+   * of the conversation before the first one (oldest first). Nothing is sent: show it to the
+   * reporter, then pass it to `report`.
+   */
+  prepareReport(
+    conversationId: string,
+    messageIds: readonly string[],
+    options: { context?: number; category?: string; comment?: string; reportedAccountId?: string } = {},
+  ): ReportSubmission {
+    const history = this.local.history(conversationId);
+    const positions = messageIds.map((id) => {
+      const at = history.findIndex((m) => m.messageId === id);
+      if (at < 0)
+        throw new ClientError('CLIENT_INVALID_INPUT', `no message ${id} in conversation ${conversationId}`);
+      return at;
+    });
+    const first = Math.max(0, Math.min(...positions) - Math.max(0, options.context ?? 0));
+    const chosen = new Set(positions);
+    const included = history.filter((_, i) => (i >= first && i <= Math.max(...positions)) || chosen.has(i));
+    return {
+      messages: included.map((m) => ({
+        conversationId: m.conversationId,
+        messageId: m.messageId,
+        senderAccountId: m.senderAccountId,
+        receivedAt: m.receivedAt,
+        plaintext: toBase64Url(new TextEncoder().encode(m.text)),
+        ...(m.contentType === undefined ? {} : { contentType: m.contentType }),
+        attachments: m.attachments.map((a) => ({
+          digest: toBase64Url(a.digest),
+          size: a.size,
+          mediaType: a.mediaType,
+        })),
+        frankingKey: toBase64Url(m.frankingKey),
+        tag: toBase64Url(m.tag),
+        frank: toBase64Url(m.frank),
+      })),
+      ...(options.category === undefined ? {} : { category: options.category }),
+      ...(options.comment === undefined ? {} : { comment: options.comment }),
+      ...(options.reportedAccountId === undefined ? {} : { reportedAccountId: options.reportedAccountId }),
+    };
+  }
+
+  /** Sends a report (from `prepareReport`); the server verifies each message's frank. */
+  report(submission: ReportSubmission): Promise<ReportReceipt> {
+    return this.api.report(submission);
   }
 
   async close(): Promise<void> {

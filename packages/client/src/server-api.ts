@@ -26,6 +26,31 @@ export interface PostMessageAnswer {
   readonly duplicate?: boolean;
 }
 
+/** A user report as sent (docs/reporting.md): what the reporter chose to reveal. */
+export interface ReportSubmission {
+  readonly messages: ReadonlyArray<{
+    conversationId: string;
+    messageId: string;
+    senderAccountId: string;
+    receivedAt: number;
+    plaintext: string;
+    contentType?: string;
+    attachments: Array<{ digest: string; size: number; mediaType: string }>;
+    frankingKey: string;
+    tag: string;
+    frank: string;
+  }>;
+  readonly category?: string;
+  readonly comment?: string;
+  readonly reportedAccountId?: string;
+}
+
+export interface ReportReceipt {
+  readonly reportId: string;
+  readonly caseId: string;
+  readonly messages: ReadonlyArray<{ messageId: string; verified: boolean; reason?: string }>;
+}
+
 export interface ServerApiOptions {
   readonly baseUrl: string;
   readonly token?: string | undefined;
@@ -99,6 +124,10 @@ export class ServerApi {
 
   postMessage(groupId: string, body: { messageId: string; message: string }): Promise<PostMessageAnswer> {
     return this.request('POST', `/v1/groups/${groupId}/messages`, body);
+  }
+
+  report(submission: ReportSubmission): Promise<ReportReceipt> {
+    return this.request('POST', '/v1/reports', submission);
   }
 
   inbox(after: number, limit = 500): Promise<{ items: InboxItem[]; hasMore: boolean }> {

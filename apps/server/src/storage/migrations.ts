@@ -159,6 +159,44 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // Reports and moderation (docs/reporting.md): cases, their event logs, the reports users
+    // made (what they chose to reveal, with which parts verified) and the hash-chained audit log.
+    '0003_reporting': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('mod_cases')
+          .addColumn('case_id', 'text', (c) => c.primaryKey())
+          .addColumn('subject_account_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('mod_cases_by_subject')
+          .on('mod_cases')
+          .columns(['subject_account_id'])
+          .execute();
+        await db.schema
+          .createTable('mod_case_events')
+          .addColumn('case_id', 'text', (c) => c.notNull().references('mod_cases.case_id'))
+          .addColumn('seq', int, (c) => c.notNull())
+          .addColumn('at', int, (c) => c.notNull())
+          .addColumn('event', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('mod_case_events_pk', ['case_id', 'seq'])
+          .execute();
+        await db.schema
+          .createTable('mod_reports')
+          .addColumn('report_id', 'text', (c) => c.primaryKey())
+          .addColumn('case_id', 'text', (c) => c.notNull().references('mod_cases.case_id'))
+          .addColumn('reporter_account_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createTable('mod_audit')
+          .addColumn('seq', int, (c) => c.primaryKey())
+          .addColumn('entry', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

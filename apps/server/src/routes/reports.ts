@@ -1,0 +1,419 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { FrankingKeyring, FrankingReport, ServerFrankingKey } from '@safelight/franking';
+import {
+  authorizeEvent,
+  type CaseEvent,
+  type CaseState,
+  chainAuditEntry,
+  DECISIONS,
+  derivePriority,
+  INCIDENT_TYPES,
+  PRIORITIES,
+  type Priority,
+  ReportingError,
+  ROLES,
+  type Role,
+  reduceCase,
+  verifyAuditChain,
+  verifyUserReport,
+} from '@safelight/reporting';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { fromB64u } from '../encoding.js';
+import { ServerError } from '../errors.js';
+import { type ReportingQueries, reportingQueries } from '../storage/reporting-repository.js';
+import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
+import type { GroupCommitWriter } from '../writer.js';
+
+/** A staff member of the moderation team and the bearer token they present (`Staff <token>`). */
+export interface StaffMember {
+  readonly id: string;
+  readonly role: Role;
+  readonly token: string;
+}
+
+export interface ModerationConfig {
+  /** Staff accounts. Production would take these from the operator's SSO; here, configuration. */
+  readonly staff?: readonly StaffMember[];
+  /** Franks older than this do not verify in a report (default 1 year). */
+  readonly maxReportAgeMs?: number;
+}
+
+export interface ReportRoutesOptions {
+  repository: DeliveryRepository;
+  writer: GroupCommitWriter;
+  authenticate: (request: FastifyRequest) => Promise<void>;
+  frankingKey: ServerFrankingKey;
+  now: () => number;
+  config?: ModerationConfig | undefined;
+}
+
+const b64u = (maxLength: number) => ({ type: 'string', pattern: '^[A-Za-z0-9_-]*$', maxLength });
+const reportBody = {
+  type: 'object',
+  required: ['messages'],
+  additionalProperties: false,
+  properties: {
+    messages: {
+      type: 'array',
+      minItems: 1,
+      maxItems: 100,
+      items: {
+        type: 'object',
+        required: [
+          'conversationId',
+          'messageId',
+          'senderAccountId',
+          'receivedAt',
+          'plaintext',
+          'frankingKey',
+          'tag',
+          'frank',
+        ],
+        additionalProperties: false,
+        properties: {
+          conversationId: b64u(86),
+          messageId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
+          senderAccountId: { type: 'string', maxLength: 64 },
+          receivedAt: { type: 'integer', minimum: 0 },
+          plaintext: b64u(Math.ceil((64 * 1024 * 4) / 3) + 4),
+          contentType: { type: 'string', maxLength: 255 },
+          attachments: {
+            type: 'array',
+            maxItems: 16,
+            items: {
+              type: 'object',
+              required: ['digest', 'size', 'mediaType'],
+              additionalProperties: false,
+              properties: {
+                digest: b64u(43),
+                size: { type: 'integer', minimum: 0 },
+                mediaType: { type: 'string', maxLength: 255 },
+              },
+            },
+          },
+          frankingKey: b64u(43),
+          tag: b64u(43),
+          frank: b64u(200),
+        },
+      },
+    },
+    reportedAccountId: { type: 'string', maxLength: 64 },
+    category: { type: 'string', enum: [...INCIDENT_TYPES] },
+    signals: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        meetingArranged: { type: 'boolean' },
+        sextortion: { type: 'boolean' },
+        liveAbuse: { type: 'boolean' },
+      },
+    },
+    comment: { type: 'string', maxLength: 4000 },
+  },
+};
+
+type ReportBody = {
+  messages: Array<{
+    conversationId: string;
+    messageId: string;
+    senderAccountId: string;
+    receivedAt: number;
+    plaintext: string;
+    contentType?: string;
+    attachments?: Array<{ digest: string; size: number; mediaType: string }>;
+    frankingKey: string;
+    tag: string;
+    frank: string;
+  }>;
+  reportedAccountId?: string;
+  category?: (typeof INCIDENT_TYPES)[number];
+  signals?: { meetingArranged?: boolean; sextortion?: boolean; liveAbuse?: boolean };
+  comment?: string;
+};
+
+const eventBody = {
+  type: 'object',
+  required: ['type'],
+  additionalProperties: false,
+  properties: {
+    type: { type: 'string', enum: ['reveal', 'assign', 'comment', 'set-priority', 'decide', 'reverse'] },
+    itemId: { type: 'string', maxLength: 128 },
+    assigneeId: { type: 'string', maxLength: 128 },
+    text: { type: 'string', maxLength: 4000 },
+    priority: { type: 'string', enum: [...PRIORITIES] },
+    decision: { type: 'string', enum: [...DECISIONS] },
+    reason: { type: 'string', maxLength: 4000 },
+  },
+};
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    staff?: StaffMember;
+  }
+}
+
+/**
+ * Report intake and the moderator API (docs/reporting.md). Users report messages they received by
+ * revealing plaintext, franking key, tag and frank; the server verifies each part with its franking
+ * keys and opens or extends one case per reported account. Staff (moderator, senior moderator,
+ * admin, auditor) work cases through events checked against one permission table; every case view
+ * and every event is appended to the hash-chained audit log, in the same transaction.
+ */
+export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoutesOptions) => {
+  const { repository, writer, authenticate, frankingKey, now } = options;
+  const keyring: FrankingKeyring = {
+    [frankingKey.keyId]: { key: frankingKey.key, notAfter: Number.MAX_SAFE_INTEGER },
+  };
+  const staffByTokenHash = new Map<string, StaffMember>();
+  for (const member of options.config?.staff ?? []) {
+    if (!ROLES.includes(member.role))
+      throw new Error(`moderation.staff ${member.id}: unknown role ${member.role}`);
+    if (member.token.length < 16)
+      throw new Error(`moderation.staff ${member.id}: token must be at least 16 characters`);
+    staffByTokenHash.set(sha256(member.token), member);
+  }
+
+  async function authenticateStaff(request: FastifyRequest): Promise<void> {
+    const header = request.headers.authorization ?? '';
+    const match = /^Staff (.+)$/.exec(header);
+    const member = match ? staffByTokenHash.get(sha256(match[1] as string)) : undefined;
+    if (!member)
+      throw new ServerError('UNAUTHENTICATED', 'moderator API needs "Authorization: Staff <token>"');
+    request.staff = member;
+  }
+
+  const staffOf = (request: FastifyRequest): StaffMember => {
+    if (!request.staff) throw new ServerError('UNAUTHENTICATED', 'no staff session');
+    return request.staff;
+  };
+
+  const asServerError = (error: unknown): never => {
+    if (error instanceof ReportingError) {
+      const code =
+        error.code === 'REPORT_NOT_PERMITTED'
+          ? 'FORBIDDEN'
+          : error.code === 'REPORT_TOO_LARGE'
+            ? 'REPORT_TOO_LARGE'
+            : 'VALIDATION_FAILED';
+      throw new ServerError(code, error.message);
+    }
+    throw error;
+  };
+
+  /** Appends one audit entry in the caller's transaction (the writer serialises the chain). */
+  async function audit(q: ReportingQueries, input: Parameters<typeof chainAuditEntry>[1]): Promise<void> {
+    await q.appendAudit(chainAuditEntry(await q.lastAuditEntry(), input));
+  }
+
+  // ---- users: report intake ----
+  app.post<{ Body: ReportBody }>(
+    '/v1/reports',
+    { onRequest: authenticate, schema: { tags: ['reports'], security: [{ bearer: [] }], body: reportBody } },
+    async (request, reply) => {
+      const session = request.session as SessionRow;
+      const reporterAccountId = session.accountId;
+      const messages: FrankingReport[] = request.body.messages.map((m, i) => ({
+        plaintext: fromB64u(m.plaintext, `messages[${i}].plaintext`),
+        contentType: m.contentType,
+        attachments: (m.attachments ?? []).map((a, j) => ({
+          digest: fromB64u(a.digest, `messages[${i}].attachments[${j}].digest`),
+          size: a.size,
+          mediaType: a.mediaType,
+        })),
+        frankingKey: fromB64u(m.frankingKey, `messages[${i}].frankingKey`),
+        tag: fromB64u(m.tag, `messages[${i}].tag`),
+        frank: fromB64u(m.frank, `messages[${i}].frank`),
+        senderId: m.senderAccountId,
+        conversationId: m.conversationId,
+        messageId: m.messageId,
+        receivedAt: m.receivedAt,
+      }));
+      const intake = await verifyUserReport(
+        {
+          reporterAccountId,
+          messages,
+          reportedAccountId: request.body.reportedAccountId,
+          category: request.body.category,
+          comment: request.body.comment,
+        },
+        {
+          keyring,
+          now: now(),
+          ...(options.config?.maxReportAgeMs === undefined
+            ? {}
+            : { maxAgeMs: options.config.maxReportAgeMs }),
+          // The delivery server cannot know past rosters; the reporter's account must have a
+          // device in the conversation now (docs/reporting.md, "What intake can check").
+          wasReceivedBy: async (account, message) =>
+            (await repository.members(message.conversationId)).some((m) => m.accountId === account),
+        },
+      ).catch(asServerError);
+      const priority: Priority = derivePriority(request.body.category, { ...request.body.signals });
+      const reportId = `rep_${randomBytes(12).toString('base64url')}`;
+      const at = now();
+      const caseId = await writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        let found = await q.caseForSubject(intake.subjectAccountId);
+        if (!found) {
+          found = {
+            caseId: `case_${randomBytes(12).toString('base64url')}`,
+            subjectAccountId: intake.subjectAccountId,
+            createdAt: at,
+          };
+          await q.insertCase(found);
+        }
+        await q.appendEvent(found.caseId, { type: 'report', at, reportId, priority });
+        await q.insertReport({
+          reportId,
+          caseId: found.caseId,
+          reporterAccountId,
+          createdAt: at,
+          body: {
+            category: request.body.category,
+            signals: request.body.signals,
+            comment: request.body.comment,
+            messages: request.body.messages.map((m, i) => ({
+              conversationId: m.conversationId,
+              messageId: m.messageId,
+              senderAccountId: m.senderAccountId,
+              receivedAt: m.receivedAt,
+              text: new TextDecoder().decode(messages[i]?.plaintext),
+              contentType: m.contentType,
+              attachments: m.attachments ?? [],
+              verification: intake.messages[i]?.verification,
+            })),
+          },
+        });
+        await audit(q, {
+          at,
+          actorId: reporterAccountId,
+          role: 'user',
+          action: 'report.create',
+          caseId: found.caseId,
+          details: { reportId, verified: intake.verifiedCount, parts: messages.length },
+        });
+        return found.caseId;
+      });
+      reply.code(201);
+      return {
+        reportId,
+        caseId,
+        messages: intake.messages.map((m) => ({
+          messageId: m.messageId,
+          verified: m.verification.verified,
+          ...(m.verification.verified ? {} : { reason: m.verification.reason }),
+        })),
+      };
+    },
+  );
+
+  // ---- staff: the moderation queue and cases ----
+  /** Which cases a role may open: escalated cases are for senior moderators and admins only. */
+  const mayOpen = (role: Role, state: CaseState) => state.status !== 'escalated' || role !== 'moderator';
+
+  app.get<{ Querystring: { status?: string } }>(
+    '/v1/mod/cases',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      const staff = staffOf(request);
+      const q = reportingQueries(repository);
+      const cases = [];
+      for (const row of await q.allCases()) {
+        const state = reduceCase(await q.events(row.caseId));
+        if (!mayOpen(staff.role, state)) continue;
+        if (request.query.status && state.status !== request.query.status) continue;
+        cases.push({ caseId: row.caseId, subjectAccountId: row.subjectAccountId, ...state });
+      }
+      cases.sort(
+        (a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.dueAt - b.dueAt,
+      );
+      return { cases, now: now() };
+    },
+  );
+
+  app.get<{ Params: { caseId: string } }>(
+    '/v1/mod/cases/:caseId',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      const staff = staffOf(request);
+      const at = now();
+      return writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const row = await q.caseById(request.params.caseId);
+        if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
+        const events = await q.events(row.caseId);
+        const state = reduceCase(events);
+        if (!mayOpen(staff.role, state)) {
+          throw new ServerError(
+            'FORBIDDEN',
+            'an escalated case is open to senior moderators and admins only',
+          );
+        }
+        const view: CaseEvent = { type: 'view', at, actorId: staff.id };
+        await q.appendEvent(row.caseId, view);
+        await audit(q, { at, actorId: staff.id, role: staff.role, action: 'case.view', caseId: row.caseId });
+        return {
+          caseId: row.caseId,
+          subjectAccountId: row.subjectAccountId,
+          state,
+          events: [...events, view],
+          reports: await q.reportsOfCase(row.caseId),
+        };
+      });
+    },
+  );
+
+  app.post<{ Params: { caseId: string }; Body: Record<string, string> & { type: string } }>(
+    '/v1/mod/cases/:caseId/events',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'], body: eventBody } },
+    async (request) => {
+      const staff = staffOf(request);
+      const at = now();
+      const event = { ...request.body, at, actorId: staff.id } as unknown as CaseEvent;
+      return writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const row = await q.caseById(request.params.caseId);
+        if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
+        const events = await q.events(row.caseId);
+        let state: CaseState;
+        try {
+          const before = reduceCase(events);
+          if (!mayOpen(staff.role, before))
+            throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is for senior moderators');
+          authorizeEvent(staff.role, event, before);
+          state = reduceCase([...events, event]);
+        } catch (error) {
+          return asServerError(error);
+        }
+        await q.appendEvent(row.caseId, event);
+        await audit(q, {
+          at,
+          actorId: staff.id,
+          role: staff.role,
+          action: `case.${event.type}`,
+          caseId: row.caseId,
+          details: { ...request.body },
+        });
+        return { caseId: row.caseId, state };
+      });
+    },
+  );
+
+  app.get(
+    '/v1/mod/audit',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      const staff = staffOf(request);
+      if (staff.role !== 'auditor' && staff.role !== 'admin') {
+        throw new ServerError('FORBIDDEN', 'the audit log is open to auditors and admins');
+      }
+      const entries = await reportingQueries(repository).auditEntries();
+      return { entries, chain: verifyAuditChain(entries) };
+    },
+  );
+});
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

@@ -1,0 +1,193 @@
+// Reports from an E2EE conversation to a moderator's decision, over the real server: the reporter
+// reveals messages, the server verifies their franks, a case opens with a priority, staff work it
+// under the role table, and every view and decision lands in the hash-chained audit log.
+import assert from 'node:assert/strict';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { SafelightClient } from '@safelight/client';
+import { MemoryStateStore } from '@safelight/e2ee';
+import Database from 'better-sqlite3';
+import WebSocket from 'ws';
+import { noiseJpeg, tempDir } from '../support/image-fixtures.js';
+import { type RunningServer, startTestServer } from '../support/server.js';
+
+const staff = {
+  moderator: { id: 'mod-1', role: 'moderator', token: 'staff-token-moderator-1' },
+  senior: { id: 'senior-1', role: 'senior-moderator', token: 'staff-token-senior-0001' },
+  auditor: { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' },
+  admin: { id: 'admin-1', role: 'admin', token: 'staff-token-admin-00001' },
+} as const;
+
+describe('reports and moderation over the delivery server', () => {
+  let dataDir: string;
+  let server: RunningServer;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+  let carol: SafelightClient;
+  let conversation: string;
+
+  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Staff ${staff[who].token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  before(async () => {
+    dataDir = await tempDir('safelight-reports-');
+    server = await startTestServer({ dataDir, moderation: { staff: Object.values(staff) } });
+    const register = (handle: string) =>
+      SafelightClient.register({ serverUrl: server.url, handle, store: new MemoryStateStore(), WebSocket });
+    alice = await register('report_alice');
+    bob = await register('report_bob');
+    carol = await register('report_carol');
+    conversation = await alice.createConversation([bob.accountId]);
+    await bob.sync();
+    await alice.sendMessage(conversation, { text: 'hey, how was school?' });
+    await alice.sendMessage(conversation, {
+      text: 'let us meet at the park, do not tell anyone <script>]]>',
+      attachments: [{ bytes: await noiseJpeg(64, 48), mediaType: 'image/jpeg' }],
+    });
+    await bob.sync();
+  });
+
+  after(async () => {
+    await Promise.all([alice?.close(), bob?.close(), carol?.close()]);
+    await server?.close();
+  });
+
+  let caseId: string;
+
+  it('a genuine report with context verifies every part and opens a prioritised case', async () => {
+    const [, reported] = bob.history(conversation);
+    assert.ok(reported);
+    const submission = bob.prepareReport(conversation, [reported.messageId], {
+      context: 1,
+      category: 'Online Enticement of Children for Sexual Acts',
+      comment: 'they want to meet',
+    });
+    assert.equal(submission.messages.length, 2, 'one message of context before the reported one');
+    const receipt = await bob.report(submission);
+    assert.deepEqual(
+      receipt.messages.map((m) => m.verified),
+      [true, true],
+    );
+    caseId = receipt.caseId;
+    const queue = await asStaff('moderator', 'GET', '/v1/mod/cases');
+    assert.equal(queue.status, 200);
+    const listed = queue.body.cases.find((c: { caseId: string }) => c.caseId === caseId);
+    assert.equal(listed.subjectAccountId, alice.accountId);
+    assert.equal(listed.priority, 'P1');
+    assert.equal(listed.status, 'open');
+  });
+
+  it('keeps forged parts and reports about messages the reporter never received, marked unverified', async () => {
+    const [, reported] = bob.history(conversation);
+    assert.ok(reported);
+    const genuine = bob.prepareReport(conversation, [reported.messageId]);
+    const forged = {
+      ...genuine,
+      messages: genuine.messages.map((m) => ({
+        ...m,
+        plaintext: Buffer.from('words alice never wrote').toString('base64url'),
+      })),
+    };
+    const forgedReceipt = await bob.report(forged);
+    assert.deepEqual(forgedReceipt.messages[0], {
+      messageId: reported.messageId,
+      verified: false,
+      reason: 'tag-mismatch',
+    });
+    const secondHand = await carol.report(genuine); // carol was never in the conversation
+    assert.equal(secondHand.messages[0]?.verified, false);
+    assert.equal(secondHand.messages[0]?.reason, 'not-received');
+  });
+
+  it('refuses oversized and malformed reports, naming the field', async () => {
+    const [, reported] = bob.history(conversation);
+    assert.ok(reported);
+    const one = bob.prepareReport(conversation, [reported.messageId]).messages[0];
+    const tooMany = { messages: Array.from({ length: 101 }, () => one) };
+    await assert.rejects(bob.report(tooMany as never), /400 VALIDATION_FAILED.*messages/);
+    await assert.rejects(
+      bob.report({ messages: [{ ...one, plaintext: '***' }] } as never),
+      /400 VALIDATION_FAILED.*plaintext/,
+    );
+  });
+
+  it('moderators view (logged) and escalate; escalated cases are for seniors; auditors cannot decide', async () => {
+    const view = await asStaff('moderator', 'GET', `/v1/mod/cases/${caseId}`);
+    assert.equal(view.status, 200);
+    const texts = view.body.reports.flatMap((r: { body: { messages: Array<{ text: string }> } }) =>
+      r.body.messages.map((m) => m.text),
+    );
+    assert.ok(texts.includes('let us meet at the park, do not tell anyone <script>]]>'));
+    assert.equal(view.body.reports[0].body.messages[1].verification.verified, true);
+
+    const reveal = await asStaff('moderator', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'reveal',
+      itemId: 'attachment-0',
+    });
+    assert.equal(reveal.status, 200);
+    assert.equal(reveal.body.state.revealCount, 1);
+
+    const byAuditor = await asStaff('auditor', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'decide',
+      decision: 'no-violation',
+      reason: 'auditors cannot decide',
+    });
+    assert.equal(byAuditor.status, 403);
+
+    const escalate = await asStaff('moderator', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'decide',
+      decision: 'escalate',
+      reason: 'possible enticement',
+    });
+    assert.equal(escalate.body.state.status, 'escalated');
+    assert.equal((await asStaff('moderator', 'GET', `/v1/mod/cases/${caseId}`)).status, 403);
+    const queue = await asStaff('moderator', 'GET', '/v1/mod/cases');
+    assert.ok(
+      !queue.body.cases.some((c: { caseId: string }) => c.caseId === caseId),
+      'hidden from moderators',
+    );
+
+    const decided = await asStaff('senior', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'decide',
+      decision: 'report-to-ncmec',
+      reason: 'enticement with a meeting request',
+    });
+    assert.equal(decided.status, 200);
+    assert.equal(decided.body.state.decision, 'report-to-ncmec');
+  });
+
+  it('the audit log records every view, reveal and decision, is closed to moderators, and shows tampering', async () => {
+    assert.equal((await asStaff('moderator', 'GET', '/v1/mod/audit')).status, 403);
+    const audit = await asStaff('auditor', 'GET', '/v1/mod/audit');
+    assert.equal(audit.status, 200);
+    assert.deepEqual(audit.body.chain.ok, true);
+    const actions = audit.body.entries.map((e: { action: string }) => e.action);
+    for (const action of ['report.create', 'case.view', 'case.reveal', 'case.decide']) {
+      assert.ok(actions.includes(action), `audit has ${action}`);
+    }
+    // There is no way to delete an entry through the API...
+    assert.equal((await asStaff('admin', 'DELETE', '/v1/mod/audit')).status, 404);
+    // ...and an edit behind the server's back is detected.
+    const db = new Database(join(dataDir, 'delivery.sqlite'));
+    try {
+      db.prepare("update mod_audit set entry = replace(entry, 'case.view', 'case.note') where seq = ?").run(
+        audit.body.entries.find((e: { action: string }) => e.action === 'case.view').seq,
+      );
+    } finally {
+      db.close();
+    }
+    const after = await asStaff('admin', 'GET', '/v1/mod/audit');
+    assert.equal(after.body.chain.ok, false);
+    assert.match(after.body.chain.reason, /edited/);
+  });
+});
