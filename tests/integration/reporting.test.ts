@@ -191,3 +191,111 @@ describe('reports and moderation over the delivery server', () => {
     assert.match(after.body.chain.reason, /edited/);
   });
 });
+
+describe('evidence preservation: encrypted at rest, legal holds, deletion at the end of the period, export', () => {
+  const DAY = 24 * 3_600_000;
+  const YEAR = 365 * DAY;
+  let clock = Date.now();
+  let dataDir: string;
+  let server: RunningServer;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+  let caseId: string;
+  const secretText = `preserve-me-${Math.random().toString(36).slice(2)}`;
+
+  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Staff ${staff[who].token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  before(async () => {
+    dataDir = await tempDir('safelight-preserve-');
+    server = await startTestServer({
+      dataDir,
+      now: () => clock,
+      moderation: { staff: Object.values(staff), sweepIntervalMs: 0 },
+    });
+    const register = (handle: string) =>
+      SafelightClient.register({ serverUrl: server.url, handle, store: new MemoryStateStore(), WebSocket });
+    alice = await register('keep_alice');
+    bob = await register('keep_bob');
+    const conversation = await alice.createConversation([bob.accountId]);
+    await bob.sync();
+    const sent = await alice.sendMessage(conversation, { text: secretText });
+    await bob.sync();
+    caseId = (await bob.report(bob.prepareReport(conversation, [sent.messageId]))).caseId;
+  });
+
+  after(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await server?.close();
+  });
+
+  it('keeps report contents encrypted at rest', async () => {
+    const view = await asStaff('moderator', 'GET', `/v1/mod/cases/${caseId}`);
+    assert.equal(view.body.reports[0].body.messages[0].text, secretText, 'moderators read it');
+    assert.equal(view.body.evidenceExpiresAt, view.body.state.lastEvidenceAt + YEAR);
+    const { readdir, readFile } = await import('node:fs/promises');
+    for (const file of await readdir(dataDir)) {
+      if (!file.startsWith('delivery.sqlite')) continue;
+      const bytes = await readFile(join(dataDir, file));
+      assert.equal(
+        bytes.includes(Buffer.from(secretText)),
+        false,
+        `${file} holds the reported text in clear`,
+      );
+    }
+  });
+
+  it('exports a case bundle whose manifest hashes its files; moderators cannot export', async () => {
+    assert.equal((await asStaff('moderator', 'GET', `/v1/mod/cases/${caseId}/export`)).status, 403);
+    const bundle = await asStaff('senior', 'GET', `/v1/mod/cases/${caseId}/export`);
+    assert.equal(bundle.status, 200);
+    const { createHash } = await import('node:crypto');
+    for (const entry of bundle.body.manifest) {
+      const text = bundle.body.files[entry.name];
+      assert.equal(createHash('sha256').update(text).digest('hex'), entry.sha256, entry.name);
+    }
+    assert.ok(bundle.body.files['reports.json'].includes(secretText));
+  });
+
+  it('deletes contents when the period ends, not before, and a legal hold extends it', async () => {
+    clock += 30 * DAY;
+    assert.deepEqual((await asStaff('admin', 'POST', '/v1/mod/retention/sweep')).body.swept, []);
+    const hold = await asStaff('senior', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'hold',
+      until: clock + 2 * YEAR,
+      reason: 'law-enforcement preservation request',
+    });
+    assert.equal(hold.status, 200);
+    assert.equal(
+      (
+        await asStaff('moderator', 'POST', `/v1/mod/cases/${caseId}/events`, {
+          type: 'hold',
+          until: clock,
+          reason: 'x',
+        })
+      ).status,
+      403,
+    );
+    clock += YEAR; // past the one-year period, inside the hold
+    assert.deepEqual((await asStaff('admin', 'POST', '/v1/mod/retention/sweep')).body.swept, []);
+    assert.equal((await asStaff('moderator', 'POST', '/v1/mod/retention/sweep')).status, 403);
+    clock += 2 * YEAR; // past the hold
+    assert.deepEqual((await asStaff('admin', 'POST', '/v1/mod/retention/sweep')).body.swept, [caseId]);
+    const view = await asStaff('senior', 'GET', `/v1/mod/cases/${caseId}`);
+    assert.deepEqual(view.body.reports[0].body, { deleted: true });
+    assert.equal(view.body.state.evidenceDeleted, true);
+    const audit = await asStaff('auditor', 'GET', '/v1/mod/audit');
+    assert.ok(audit.body.entries.some((e: { action: string }) => e.action === 'evidence.delete'));
+    assert.equal(audit.body.chain.ok, true);
+  });
+});

@@ -27,6 +27,8 @@ export async function startTestServer(options: {
   captureLog?: boolean;
   postgres?: PostgresOption | undefined;
   moderation?: ServerConfig['moderation'];
+  /** The server's clock (ms), for tests of time: retention, expiry. */
+  now?: () => number;
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -44,6 +46,7 @@ export async function startTestServer(options: {
       franking,
       logger,
       ...(options.moderation ? { moderation: options.moderation } : {}),
+      ...(options.now ? { now: options.now } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

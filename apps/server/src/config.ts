@@ -128,8 +128,19 @@ export async function loadFrankingKey(
     }
     return configured;
   }
+  const key = await loadOrCreateSecret(dataDir, FRANKING_KEY_FILE);
+  // Public and stable: derived from the secret by a one-way hash with its own label.
+  const keyId = `fk-${createHash('sha256').update('safelight franking key id\n').update(key).digest('hex').slice(0, 16)}`;
+  return { keyId, key };
+}
+
+/**
+ * A 32-byte secret kept in `dataDir/name` (created 0600 on first start, reused after): the
+ * franking root key and the evidence key live this way on the embedded default.
+ */
+export async function loadOrCreateSecret(dataDir: string, name: string): Promise<Uint8Array> {
   await mkdir(dataDir, { recursive: true });
-  const path = join(dataDir, FRANKING_KEY_FILE);
+  const path = join(dataDir, name);
   let key: Uint8Array;
   try {
     const handle = await open(path, 'wx', 0o600);
@@ -147,7 +158,5 @@ export async function loadFrankingKey(
       throw new ServerError('STORAGE_FAILED', `${path} holds ${key.length} bytes, need at least 32`);
     }
   }
-  // Public and stable: derived from the secret by a one-way hash with its own label.
-  const keyId = `fk-${createHash('sha256').update('safelight franking key id\n').update(key).digest('hex').slice(0, 16)}`;
-  return { keyId, key };
+  return key;
 }

@@ -15,9 +15,16 @@ import {
   verifyAuthSignature,
 } from './auth.js';
 import { BlobStore } from './blobs.js';
-import { loadFrankingKey, type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
+import {
+  loadFrankingKey,
+  loadOrCreateSecret,
+  type ResolvedConfig,
+  resolveConfig,
+  type ServerConfig,
+} from './config.js';
 import { fromB64u, toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
+import { EVIDENCE_KEY_FILE, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
@@ -273,11 +280,13 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
+  const vault = new EvidenceVault(await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE));
   await app.register(reportRoutes, {
     repository,
     writer,
     authenticate,
     frankingKey,
+    vault,
     now,
     config: input.moderation,
   });

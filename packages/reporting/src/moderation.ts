@@ -38,7 +38,17 @@ export type CaseEvent =
       readonly reason: string;
     }
   | { readonly type: 'appeal'; readonly at: number; readonly text: string }
-  | { readonly type: 'reverse'; readonly at: number; readonly actorId: string; readonly reason: string };
+  | { readonly type: 'reverse'; readonly at: number; readonly actorId: string; readonly reason: string }
+  /** A legal hold: keep the evidence at least until `until` (ms), e.g. for a law-enforcement request. */
+  | {
+      readonly type: 'hold';
+      readonly at: number;
+      readonly actorId: string;
+      readonly until: number;
+      readonly reason: string;
+    }
+  /** The preserved evidence was deleted at the end of its retention period (system event). */
+  | { readonly type: 'evidence-deleted'; readonly at: number };
 
 export type CaseEventType = CaseEvent['type'];
 
@@ -48,8 +58,8 @@ export type CaseEventType = CaseEvent['type'];
  */
 export const PERMISSIONS: Readonly<Record<Role, readonly CaseEventType[]>> = {
   moderator: ['view', 'reveal', 'assign', 'comment', 'decide'],
-  'senior-moderator': ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse'],
-  admin: ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse'],
+  'senior-moderator': ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse', 'hold'],
+  admin: ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse', 'hold'],
   auditor: ['view'],
 };
 
@@ -72,6 +82,11 @@ export interface CaseState {
   readonly decision?: Decision | undefined;
   readonly reportCount: number;
   readonly revealCount: number;
+  /** Time of the latest report or match: the retention period runs from here. */
+  readonly lastEvidenceAt: number;
+  /** Latest legal hold end, if any. */
+  readonly heldUntil?: number | undefined;
+  readonly evidenceDeleted: boolean;
 }
 
 const higher = (a: Priority, b: Priority): Priority =>
@@ -91,6 +106,8 @@ export function reduceCase(events: readonly CaseEvent[]): CaseState {
     dueAt: first.at + SLA_MS[first.priority],
     reportCount: 0,
     revealCount: 0,
+    lastEvidenceAt: first.at,
+    evidenceDeleted: false,
   };
   for (const event of events) {
     state = apply(state, event);
@@ -112,8 +129,14 @@ function apply(state: CaseState, event: CaseEvent): CaseState {
         priority,
         dueAt: Math.min(state.dueAt, event.at + SLA_MS[priority]),
         reportCount: state.reportCount + (event.type === 'report' ? 1 : 0),
+        lastEvidenceAt: event.at,
+        evidenceDeleted: false,
       };
     }
+    case 'hold':
+      return { ...state, heldUntil: Math.max(state.heldUntil ?? 0, event.until) };
+    case 'evidence-deleted':
+      return { ...state, evidenceDeleted: true };
     case 'view':
       return state;
     case 'reveal':
@@ -158,4 +181,12 @@ export function authorizeEvent(role: Role, event: CaseEvent, state: CaseState | 
   if (event.type === 'decide' && state?.status === 'escalated' && role === 'moderator') {
     throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is decided by a senior moderator');
   }
+}
+
+/** Default legal preservation period: one year (18 USC 2258A as amended by the REPORT Act 2024). */
+export const DEFAULT_RETENTION_MS = 365 * 24 * 3_600_000;
+
+/** When a case's preserved evidence may be deleted: the retention period after the latest evidence, or a later hold. */
+export function evidenceExpiresAt(state: CaseState, retentionMs: number = DEFAULT_RETENTION_MS): number {
+  return Math.max(state.lastEvidenceAt + retentionMs, state.heldUntil ?? 0);
 }

@@ -4,9 +4,12 @@ import {
   authorizeEvent,
   type CaseEvent,
   type CaseState,
+  canonicalJson,
   chainAuditEntry,
   DECISIONS,
+  DEFAULT_RETENTION_MS,
   derivePriority,
+  evidenceExpiresAt,
   INCIDENT_TYPES,
   PRIORITIES,
   type Priority,
@@ -21,7 +24,12 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
-import { type ReportingQueries, reportingQueries } from '../storage/reporting-repository.js';
+import type { EvidenceVault } from '../evidence.js';
+import {
+  type ReportingQueries,
+  reportingQueries,
+  type StoredReport,
+} from '../storage/reporting-repository.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
 
@@ -35,6 +43,10 @@ export interface StaffMember {
 export interface ModerationConfig {
   /** Staff accounts. Production would take these from the operator's SSO; here, configuration. */
   readonly staff?: readonly StaffMember[];
+  /** How long report contents are preserved after a case's latest evidence (default 1 year). */
+  readonly retentionMs?: number;
+  /** How often expired evidence is swept (default hourly; 0 = only on demand). */
+  readonly sweepIntervalMs?: number;
   /** Franks older than this do not verify in a report (default 1 year). */
   readonly maxReportAgeMs?: number;
 }
@@ -44,6 +56,7 @@ export interface ReportRoutesOptions {
   writer: GroupCommitWriter;
   authenticate: (request: FastifyRequest) => Promise<void>;
   frankingKey: ServerFrankingKey;
+  vault: EvidenceVault;
   now: () => number;
   config?: ModerationConfig | undefined;
 }
@@ -137,7 +150,11 @@ const eventBody = {
   required: ['type'],
   additionalProperties: false,
   properties: {
-    type: { type: 'string', enum: ['reveal', 'assign', 'comment', 'set-priority', 'decide', 'reverse'] },
+    type: {
+      type: 'string',
+      enum: ['reveal', 'assign', 'comment', 'set-priority', 'decide', 'reverse', 'hold'],
+    },
+    until: { type: 'integer', minimum: 0 },
     itemId: { type: 'string', maxLength: 128 },
     assigneeId: { type: 'string', maxLength: 128 },
     text: { type: 'string', maxLength: 4000 },
@@ -161,7 +178,8 @@ declare module 'fastify' {
  * and every event is appended to the hash-chained audit log, in the same transaction.
  */
 export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoutesOptions) => {
-  const { repository, writer, authenticate, frankingKey, now } = options;
+  const { repository, writer, authenticate, frankingKey, vault, now } = options;
+  const retentionMs = options.config?.retentionMs ?? DEFAULT_RETENTION_MS;
   const keyring: FrankingKeyring = {
     [frankingKey.keyId]: { key: frankingKey.key, notAfter: Number.MAX_SAFE_INTEGER },
   };
@@ -269,7 +287,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           caseId: found.caseId,
           reporterAccountId,
           createdAt: at,
-          body: {
+          body: vault.seal(reportId, {
             category: request.body.category,
             signals: request.body.signals,
             comment: request.body.comment,
@@ -283,7 +301,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
               attachments: m.attachments ?? [],
               verification: intake.messages[i]?.verification,
             })),
-          },
+          }),
         });
         await audit(q, {
           at,
@@ -357,8 +375,9 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           caseId: row.caseId,
           subjectAccountId: row.subjectAccountId,
           state,
+          evidenceExpiresAt: evidenceExpiresAt(state, retentionMs),
           events: [...events, view],
-          reports: await q.reportsOfCase(row.caseId),
+          reports: openReports(await q.reportsOfCase(row.caseId)),
         };
       });
     },
@@ -396,6 +415,118 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           details: { ...request.body },
         });
         return { caseId: row.caseId, state };
+      });
+    },
+  );
+
+  /** Decrypts preserved report contents; deleted ones come back as `{ deleted: true }`. */
+  function openReports(reports: StoredReport[]) {
+    return reports.map((r) => ({
+      reportId: r.reportId,
+      reporterAccountId: r.reporterAccountId,
+      createdAt: r.createdAt,
+      body: r.body === '' ? { deleted: true } : vault.open(r.reportId, r.body),
+    }));
+  }
+
+  /**
+   * Deletes the contents of every case whose preservation period (and any legal hold) has ended,
+   * recording a case event and an audit entry for each. Returns the cases swept.
+   */
+  async function sweepExpiredEvidence(): Promise<string[]> {
+    const at = now();
+    const swept: string[] = [];
+    for (const row of await reportingQueries(repository).allCases()) {
+      const state = reduceCase(await reportingQueries(repository).events(row.caseId));
+      if (state.evidenceDeleted || evidenceExpiresAt(state, retentionMs) > at) continue;
+      await writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const current = reduceCase(await q.events(row.caseId)); // re-check inside the writer
+        if (current.evidenceDeleted || evidenceExpiresAt(current, retentionMs) > at) return;
+        const deleted = await q.deleteReportBodies(row.caseId);
+        await q.appendEvent(row.caseId, { type: 'evidence-deleted', at });
+        await audit(q, {
+          at,
+          actorId: 'system',
+          role: 'system',
+          action: 'evidence.delete',
+          caseId: row.caseId,
+          details: { reports: deleted },
+        });
+        swept.push(row.caseId);
+      });
+    }
+    return swept;
+  }
+  const sweepEvery = options.config?.sweepIntervalMs ?? 3_600_000;
+  if (sweepEvery > 0) {
+    const timer = setInterval(() => {
+      sweepExpiredEvidence().catch((error: unknown) =>
+        app.log.error({ err: error }, 'evidence sweep failed'),
+      );
+    }, sweepEvery);
+    timer.unref();
+    app.addHook('onClose', async () => clearInterval(timer));
+  }
+
+  app.post(
+    '/v1/mod/retention/sweep',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      if (staffOf(request).role !== 'admin')
+        throw new ServerError('FORBIDDEN', 'only admins run the retention sweep');
+      return { swept: await sweepExpiredEvidence() };
+    },
+  );
+
+  /**
+   * A case bundle for law enforcement: the case state and events, the preserved reports and the
+   * case's audit entries, each as a file with its SHA-256 in a manifest, and the manifest's own
+   * hash. Senior moderators and admins only; the export itself is audited.
+   */
+  app.get<{ Params: { caseId: string } }>(
+    '/v1/mod/cases/:caseId/export',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      const staff = staffOf(request);
+      if (staff.role !== 'admin' && staff.role !== 'senior-moderator') {
+        throw new ServerError('FORBIDDEN', 'case bundles are exported by senior moderators and admins');
+      }
+      const at = now();
+      return writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const row = await q.caseById(request.params.caseId);
+        if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
+        const events = await q.events(row.caseId);
+        await audit(q, {
+          at,
+          actorId: staff.id,
+          role: staff.role,
+          action: 'case.export',
+          caseId: row.caseId,
+        });
+        const files: Record<string, string> = {
+          'case.json': canonicalJson({
+            caseId: row.caseId,
+            subjectAccountId: row.subjectAccountId,
+            state: reduceCase(events),
+          }),
+          'events.json': canonicalJson(events),
+          'reports.json': canonicalJson(openReports(await q.reportsOfCase(row.caseId))),
+          'audit.json': canonicalJson((await q.auditEntries()).filter((e) => e.caseId === row.caseId)),
+        };
+        const manifest = Object.entries(files).map(([name, text]) => ({
+          name,
+          sha256: sha256(text),
+          bytes: Buffer.byteLength(text),
+        }));
+        return {
+          exportedAt: at,
+          caseId: row.caseId,
+          manifest,
+          manifestSha256: sha256(canonicalJson(manifest)),
+          files,
+        };
       });
     },
   );

@@ -34,7 +34,8 @@ export interface StoredReport {
   caseId: string;
   reporterAccountId: string;
   createdAt: number;
-  body: unknown;
+  /** Sealed evidence (evidence.ts), or '' once deleted at the end of the retention period. */
+  body: string;
 }
 
 export function reportingQueries(queries: DeliveryQueries): ReportingQueries {
@@ -126,7 +127,7 @@ export class ReportingQueries {
         case_id: report.caseId,
         reporter_account_id: report.reporterAccountId,
         created_at: report.createdAt,
-        body: JSON.stringify(report.body),
+        body: report.body,
       })
       .execute();
   }
@@ -143,8 +144,19 @@ export class ReportingQueries {
       caseId: r.case_id,
       reporterAccountId: r.reporter_account_id,
       createdAt: Number(r.created_at),
-      body: JSON.parse(r.body) as unknown,
+      body: r.body,
     }));
+  }
+
+  /** Deletes the preserved contents of a case's reports (the rows stay, as metadata). */
+  async deleteReportBodies(caseId: string): Promise<number> {
+    const result = await this.db
+      .updateTable('mod_reports')
+      .set({ body: '' })
+      .where('case_id', '=', caseId)
+      .where('body', '!=', '')
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   }
 
   async lastAuditEntry(): Promise<AuditEntry | undefined> {
