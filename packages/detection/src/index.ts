@@ -1,4 +1,12 @@
 export {
+  createHeFuzzyMode,
+  HeError,
+  type HeErrorCode,
+  HeFuzzyClient,
+  HeFuzzyServer,
+  heFuzzyMode,
+} from './he/index.js';
+export {
   type BankSnapshot,
   type ClientDetector,
   DEFAULT_QUALITY_FLOOR,

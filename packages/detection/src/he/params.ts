@@ -36,7 +36,7 @@ let runtime: Promise<HeRuntime> | undefined;
 
 // node-seal's types declare an ES default export; at run time Node hands us module.exports.
 type SealLoader = () => Promise<SEALLibrary>;
-const loadSeal: SealLoader =
+export const loadSeal: SealLoader =
   typeof sealModule === 'function'
     ? (sealModule as unknown as SealLoader)
     : (sealModule as unknown as { default: SealLoader }).default;
