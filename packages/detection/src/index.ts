@@ -1,11 +1,4 @@
-export {
-  createHeFuzzyMode,
-  HeError,
-  type HeErrorCode,
-  HeFuzzyClient,
-  HeFuzzyServer,
-  heFuzzyMode,
-} from './he/index.js';
+export { createHeFuzzyMode, HeError, HeFuzzyClient, HeFuzzyServer, heFuzzyMode } from './he/index.js';
 export {
   type BankSnapshot,
   type ClientDetector,
