@@ -126,6 +126,16 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
     assert.ok(places.size > 1, 'the matching entry sat in the same slot every time');
   });
 
+  it('answers an empty bank (all-dummy result ciphertext) with no match and no error', async () => {
+    const empty = await createHeFuzzyMode().setupDetailed({ bank: { bankName: 'EMPTY', entries: [] } });
+    try {
+      const payload = (await empty.client.prepare(signals(target)))!;
+      assert.equal(await empty.server.evaluate(payload, context), undefined);
+    } finally {
+      await empty.close();
+    }
+  });
+
   it('refuses a forged answer: random tokens under every flag earn no verdict', async () => {
     const forged = await createHeFuzzyMode().setupDetailed({ bank });
     try {

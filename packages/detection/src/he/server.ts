@@ -290,10 +290,11 @@ export class HeFuzzyServer implements ServerEvaluator {
       const base = this.bases[order[i]!]!;
       slotEntry.fill(entry, base, base + 2 * copies);
     });
-    // Signs w = 1 − 2·y for entry bits (0 for dummies): Σ w·x + |y| = Hamming distance.
+    // Signs w = 1 − 2·y for entry bits: Σ w·x + |y| = Hamming distance.
+    // Dummy slots use the all-ones row (d' = |x|, factor d' + 1 ≠ 0): never a transparent product.
     const sign = (slot: number, bit: number): number => {
       const entry = slotEntry[slot]!;
-      if (entry < 0) return 0;
+      if (entry < 0) return 1;
       return ((this.words[entry * 8 + (bit >>> 5)]! >>> (bit & 31)) & 1) === 1 ? -1 : 1;
     };
     const giant = HASH_BITS / BABY_STEPS;
@@ -329,7 +330,7 @@ export class HeFuzzyServer implements ServerEvaluator {
     const factors: CipherText[] = [];
     const offsets = new Uint32Array(slots);
     for (let l = 0; l < FACTORS_PER_COPY; l++) {
-      offsets.fill(t - 1); // dummies: acc − (−1) = acc + 1 ≠ 0 (acc = 0 there)
+      offsets.fill(t - 1); // dummies: acc − (−1) = |x| + 1 ≠ 0
       this.bases.forEach((base, u) => {
         const entry = slotEntry[base]!;
         if (entry < 0) return;
