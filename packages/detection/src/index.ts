@@ -1,3 +1,4 @@
+export { createHeFuzzyMode, HeError, HeFuzzyClient, HeFuzzyServer, heFuzzyMode } from './he/index.js';
 export {
   type BankSnapshot,
   type ClientDetector,

@@ -1,0 +1,247 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { randomHash, seededRandom } from '@safelight/hashbank';
+import { hammingDistance, type PdqHash } from '@safelight/pdq';
+import type { BankSnapshot, DetectionContext, ImageSignals } from '../mode.js';
+import { detectionModeSuite } from '../test-support/detection.suite.js';
+import { bucketKey, bucketPositions } from './bits.js';
+import { HeFuzzyClient } from './client.js';
+import { HeError } from './errors.js';
+import { createHeFuzzyMode, heFuzzyMode } from './mode.js';
+import { copiesFor, loadSeal, parameterFingerprint, unitBases } from './params.js';
+import { HeFuzzyServer } from './server.js';
+import { MAGIC_ANSWER, Writer } from './wire.js';
+
+detectionModeSuite(heFuzzyMode, { timeoutMs: 600_000 });
+
+const context: DetectionContext = { accountId: 'acct_he', conversationId: 'conv_he', messageId: 'msg_he' };
+const random = seededRandom(606);
+const target = randomHash(random);
+const bank: BankSnapshot = {
+  bankName: 'HE_TEST',
+  entries: [
+    ...Array.from({ length: 30 }, (_, i) => ({ id: `noise-${i}`, pdq: randomHash(random) })),
+    { id: 'target', pdq: target },
+  ],
+};
+
+/** `hash` with its first `n` bits flipped (bit positions 0, 1, 2, ...). */
+function flipped(hash: PdqHash, n: number): PdqHash {
+  const out = Uint32Array.from(hash);
+  for (let i = 0; i < n; i++) out[i >>> 5]! ^= 1 << (i & 31);
+  return out;
+}
+const signals = (pdq: PdqHash): ImageSignals => ({ pdq, quality: 100, context });
+
+describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
+  let client: HeFuzzyClient;
+  let server: HeFuzzyServer;
+  let close: () => Promise<void>;
+
+  before(async () => {
+    ({ client, server, close } = await createHeFuzzyMode().setupDetailed({ bank }));
+  });
+  after(async () => close());
+
+  const verdicts = async (pdq: PdqHash) => server.evaluate((await client.prepare(signals(pdq)))!, context);
+
+  it('matches at distance 0 and 31, not at 32 (radius 31 exactly), naming the entry', async () => {
+    assert.equal(hammingDistance(target, flipped(target, 31)), 31);
+    assert.equal(hammingDistance(target, flipped(target, 32)), 32);
+    assert.deepEqual(
+      (await verdicts(target))?.map((v) => v.bankEntryId),
+      ['target'],
+    );
+    const at31 = await verdicts(flipped(target, 31));
+    assert.deepEqual(
+      at31?.map((v) => v.bankEntryId),
+      ['target'],
+    );
+    assert.equal(at31?.[0]?.distance, undefined, 'the distance is never revealed');
+    assert.equal(await verdicts(flipped(target, 32)), undefined);
+  });
+
+  it('honours a smaller radius', async () => {
+    const small = await createHeFuzzyMode().setupDetailed({ bank, radius: 7 });
+    try {
+      const query = async (pdq: PdqHash) =>
+        small.server.evaluate((await small.client.prepare(signals(pdq)))!, context);
+      assert.equal((await query(flipped(target, 7)))?.length, 1);
+      assert.equal(await query(flipped(target, 8)), undefined);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('never gives the server the secret key: registration and payloads carry public material only', async () => {
+    const secret = client.secretKeyBytesForTest();
+    const probe = Buffer.from(secret.subarray(secret.length >> 1, (secret.length >> 1) + 32));
+    const payload = (await client.prepare(signals(target)))!;
+    for (const bytes of [client.registration, payload]) {
+      assert.equal(Buffer.from(bytes).indexOf(probe), -1, 'secret key bytes found on the wire');
+    }
+    // The probe itself is findable: the check above could fail.
+    assert.notEqual(Buffer.from(secret).indexOf(probe), -1);
+    assert.equal(
+      Object.values(server).some((v) => v instanceof HeFuzzyClient),
+      false,
+    );
+  });
+
+  it('shows the client only masked values: no zero, fresh uniform residues for a non-matching query', async () => {
+    const far = flipped(target, 128);
+    const t = 1032193;
+    const first = await challengeSlots(far);
+    const second = await challengeSlots(far);
+    assert.equal(first.length, second.length);
+    const values = first.flat();
+    assert.equal(
+      values.some((v) => v === 0),
+      false,
+      'a non-matching query decrypted to a zero somewhere',
+    );
+    // Uniform over [1, t): chi-square over 16 equal bins stays under the 0.1% critical value (37.7).
+    const bins = new Array(16).fill(0);
+    for (const v of values) bins[Math.floor(((v - 1) / (t - 1)) * 16)]++;
+    const expected = values.length / 16;
+    const chi = bins.reduce((sum, n) => sum + (n - expected) ** 2 / expected, 0);
+    assert.ok(chi < 37.7, `slot values are not uniform (chi-square ${chi.toFixed(1)})`);
+    // Fresh masks: the same query twice shares (almost) no slot value.
+    const same = values.filter((v, i) => v === second.flat()[i]).length;
+    assert.ok(same < 5, `${same} slots repeated across two identical queries`);
+  });
+
+  it('a match shows the client exactly one zero flag, at a random place', async () => {
+    const places = new Set<number>();
+    for (let round = 0; round < 3; round++) {
+      const slots = (await challengeSlots(flipped(target, 20))).flat();
+      const copies = copiesFor(31);
+      const zeros: number[] = [];
+      for (const base of unitBases(copies)) {
+        for (let k = 0; k < copies; k++) if (slots[base + k] === 0) zeros.push(base + k);
+      }
+      assert.equal(zeros.length, 1);
+      places.add(zeros[0]!);
+    }
+    assert.ok(places.size > 1, 'the matching entry sat in the same slot every time');
+  });
+
+  it('answers an empty bank (all-dummy result ciphertext) with no match and no error', async () => {
+    const empty = await createHeFuzzyMode().setupDetailed({ bank: { bankName: 'EMPTY', entries: [] } });
+    try {
+      const payload = (await empty.client.prepare(signals(target)))!;
+      assert.equal(await empty.server.evaluate(payload, context), undefined);
+    } finally {
+      await empty.close();
+    }
+  });
+
+  it('refuses a forged answer: random tokens under every flag earn no verdict', async () => {
+    const forged = await createHeFuzzyMode().setupDetailed({ bank });
+    try {
+      forged.server.connect(forged.client.keyId, async (challenge) => {
+        const queryId = challenge.subarray(13, 29);
+        const copies = copiesFor(31);
+        const claims = unitBases(copies).slice(0, 64);
+        const writer = new Writer().magic(MAGIC_ANSWER).bytes(queryId).u16(claims.length);
+        for (const base of claims)
+          writer
+            .u16(0)
+            .u16(base + copies)
+            .u32(12345);
+        return writer.finish();
+      });
+      const payload = (await forged.client.prepare(signals(flipped(target, 128))))!;
+      assert.equal(await forged.server.evaluate(payload, context), undefined);
+    } finally {
+      await forged.close();
+    }
+  });
+
+  it('refuses truncated or corrupt ciphertexts with HE_MALFORMED_CIPHERTEXT', async () => {
+    const payload = (await client.prepare(signals(target)))!;
+    await assert.rejects(
+      server.evaluate(payload.subarray(0, payload.length - 1000), context),
+      code('HE_MALFORMED_CIPHERTEXT'),
+    );
+    await assert.rejects(server.evaluate(payload.subarray(0, 20), context), code('HE_MALFORMED_CIPHERTEXT'));
+    // Framing intact, ciphertext cut in half: SEAL itself refuses it.
+    const header = 4 + 1 + 8 + 16 + 1 + 4;
+    const half = (payload.length - header - 4) >> 1;
+    const cut = new Writer()
+      .bytes(payload.subarray(0, header))
+      .blob(payload.subarray(header + 4, header + 4 + half));
+    await assert.rejects(server.evaluate(cut.finish(), context), code('HE_MALFORMED_CIPHERTEXT'));
+    // The server still works afterwards.
+    assert.equal((await verdicts(target))?.length, 1);
+  });
+
+  it('refuses payloads under other BFV parameters with HE_WRONG_PARAMETERS', async () => {
+    const seal = await loadSeal();
+    const parms = seal.EncryptionParameters(seal.SchemeType.bfv);
+    parms.setPolyModulusDegree(4096);
+    parms.setCoeffModulus(seal.CoeffModulus.BFVDefault(4096, seal.SecurityLevel.tc128));
+    parms.setPlainModulus(seal.PlainModulus.Batching(4096, 20));
+    const other = seal.Context(parms, true, seal.SecurityLevel.tc128);
+    const keygen = seal.KeyGenerator(other);
+    const encryptor = seal.Encryptor(other, keygen.createPublicKey());
+    const ct = encryptor.encrypt(seal.BatchEncoder(other).encode(new Int32Array(4096))!)!;
+    const fingerprint = parameterFingerprint(4096, [...parms.coeffModulus], parms.plainModulus.value);
+    const ours = (await client.prepare(signals(target)))!;
+    const foreign = new Writer()
+      .bytes(ours.subarray(0, 5))
+      .bytes(fingerprint)
+      .bytes(client.keyId)
+      .u8(server.bucketBits)
+      .u32(0)
+      .blob(ct.saveArray(seal.ComprModeType.zstd))
+      .finish();
+    await assert.rejects(server.evaluate(foreign, context), code('HE_WRONG_PARAMETERS'));
+    // A registration under other parameters is refused the same way.
+    const reg = Uint8Array.from(client.registration);
+    reg.set(fingerprint, 5);
+    assert.throws(() => server.register(reg), code('HE_WRONG_PARAMETERS'));
+  });
+
+  it("refuses another mode's payload with HE_WRONG_MODE and unknown keys with HE_UNKNOWN_KEYS", async () => {
+    const otherMode = new TextEncoder().encode(JSON.stringify({ mode: 'psi-threshold', vouchers: [] }));
+    await assert.rejects(server.evaluate(otherMode, context), code('HE_WRONG_MODE'));
+    await assert.rejects(server.evaluate(new Uint8Array(0), context), code('HE_WRONG_MODE'));
+    const payload = Uint8Array.from((await client.prepare(signals(target)))!);
+    payload[13] = (payload[13] ?? 0) ^ 0xff; // first byte of the key id
+    await assert.rejects(server.evaluate(payload, context), code('HE_UNKNOWN_KEYS'));
+  });
+
+  it('reveals only bucket-key bits at fixed positions, none below the bucketing threshold', async () => {
+    assert.equal(server.bucketBits, 0);
+    assert.equal(bucketKey(target, 0), 0);
+    const big = await HeFuzzyServer.create(
+      {
+        bankName: 'BIG',
+        entries: Array.from({ length: 20_000 }, (_, i) => ({ id: `${i}`, pdq: randomHash(random) })),
+      },
+      { maxCiphertexts: 4 },
+    );
+    assert.equal(big.bucketBits, Math.ceil(Math.log2(20_000 / (4 * big.entriesPerCiphertext))));
+    assert.equal(new Set(bucketPositions(big.bucketBits)).size, big.bucketBits);
+    big.close();
+  });
+
+  async function challengeSlots(pdq: PdqHash): Promise<number[][]> {
+    const captured: number[][] = [];
+    server.connect(client.keyId, async (challenge) => {
+      for (const slots of client.decryptChallenge(challenge).slots) captured.push([...slots]);
+      return client.answer(challenge);
+    });
+    try {
+      await server.evaluate((await client.prepare(signals(pdq)))!, context);
+    } finally {
+      server.connect(client.keyId, (challenge) => client.answer(challenge));
+    }
+    return captured;
+  }
+});
+
+function code(expected: string) {
+  return (error: unknown) => error instanceof HeError && error.code === expected;
+}

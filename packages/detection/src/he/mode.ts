@@ -1,0 +1,65 @@
+// The he-fuzzy DetectionModeFactory: both halves over one bank, wired by a round trip
+// (server challenge -> sender device -> answer) standing in for the network.
+import type { DetectionModeFactory, DetectionSetupOptions, LeakageStatement } from '../mode.js';
+import { HeFuzzyClient } from './client.js';
+import { HeFuzzyServer, type HeServerOptions } from './server.js';
+
+export const heFuzzyLeakage: LeakageStatement = {
+  server:
+    'Learns, per image, whether it lies within the radius (default 31 bits) of some bank entry and, when it does, which entry; ' +
+    'never the hash, never the distance. It also learns the bucket key: k PDQ bits at fixed positions (k = 0 up to ' +
+    "~2k entries, ~9 at 1M entries) and the client key id, which links an account's images to each other.",
+  client:
+    'Learns how many bank entries of its bucket lie within the radius of its own hash (zero flags), nothing about ' +
+    'the others: their slots are uniform nonzero residues under fresh masks, entries and offsets shuffled per query. ' +
+    'The number of result ciphertexts is fixed per bank, so bucket sizes are hidden. Gap: no noise flooding ' +
+    'yet, so a client analysing ciphertext noise with its secret key may learn about bank plaintexts.',
+  subversion:
+    'A server can put any hash in the bank (as in every mode) and choose which bucket entries it evaluates; it ' +
+    'cannot read the hash without the secret key. A client can hide a match (send a random hash or answer ' +
+    'nothing) but cannot forge one: a claim needs the exact 20-bit token that survives only under a zero flag.',
+};
+
+export interface HeFuzzyOptions extends Pick<HeServerOptions, 'maxCiphertexts'> {}
+
+/** Builds the he-fuzzy mode; `maxCiphertexts` trades bucket-key leakage against work per image. */
+export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionModeFactory & {
+  setupDetailed(options: DetectionSetupOptions): Promise<{
+    client: HeFuzzyClient;
+    server: HeFuzzyServer;
+    registrationBytes: number;
+    close(): Promise<void>;
+  }>;
+} {
+  const setupDetailed = async (options: DetectionSetupOptions) => {
+    const server = await HeFuzzyServer.create(options.bank, {
+      ...(options.radius === undefined ? {} : { radius: options.radius }),
+      ...(modeOptions.maxCiphertexts === undefined ? {} : { maxCiphertexts: modeOptions.maxCiphertexts }),
+    });
+    const client = await HeFuzzyClient.create({
+      bucketBits: server.bucketBits,
+      ...(options.qualityFloor === undefined ? {} : { qualityFloor: options.qualityFloor }),
+    });
+    server.register(client.registration, (challenge) => client.answer(challenge));
+    return {
+      client,
+      server,
+      registrationBytes: client.registration.length,
+      close: async () => {
+        client.close();
+        server.close();
+      },
+    };
+  };
+  return {
+    name: 'he-fuzzy',
+    leakage: heFuzzyLeakage,
+    setupDetailed,
+    setup: async (options) => {
+      const { client, server, close } = await setupDetailed(options);
+      return { client, server, close };
+    },
+  };
+}
+
+export const heFuzzyMode = createHeFuzzyMode();
