@@ -166,6 +166,19 @@ describe('reports and moderation over the delivery server', () => {
     assert.equal(decided.body.state.decision, 'report-to-ncmec');
   });
 
+  it('publishes transparency counts to auditors as JSON and CSV, with small counts suppressed', async () => {
+    assert.equal((await asStaff('moderator', 'GET', '/v1/mod/transparency')).status, 403);
+    const json = await asStaff('auditor', 'GET', '/v1/mod/transparency');
+    assert.equal(json.status, 200);
+    assert.equal(json.body.reportsBySource.user, '<10');
+    assert.equal(json.body.ncmecReports, '<10');
+    const csv = await fetch(`${server.url}/v1/mod/transparency?format=csv`, {
+      headers: { authorization: `Staff ${staff.auditor.token}` },
+    });
+    assert.match(csv.headers.get('content-type') ?? '', /text\/csv/);
+    assert.match(await csv.text(), /^section,key,value\n[\s\S]*reports_by_source,user,<10\n/);
+  });
+
   it('the audit log records every view, reveal and decision, is closed to moderators, and shows tampering', async () => {
     assert.equal((await asStaff('moderator', 'GET', '/v1/mod/audit')).status, 403);
     const audit = await asStaff('auditor', 'GET', '/v1/mod/audit');

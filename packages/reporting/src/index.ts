@@ -45,3 +45,10 @@ export {
   type Role,
   reduceCase,
 } from './moderation.js';
+export {
+  type Count,
+  computeTransparency,
+  type TransparencyReport,
+  transparencyCsv,
+  transparencySvg,
+} from './transparency.js';

@@ -1,7 +1,7 @@
 // Moderation as an append-only log of events per case, from which the case's state is derived by
 // one reducer (the Ozone model: the queue and the audit trail cannot disagree), and who may do
 // what as one table of role x event type, checked in one place.
-import { PRIORITIES, type Priority, SLA_MS } from './categories.js';
+import { type IncidentType, PRIORITIES, type Priority, SLA_MS } from './categories.js';
 import { ReportingError } from './errors.js';
 
 export type Role = 'moderator' | 'senior-moderator' | 'admin' | 'auditor';
@@ -18,8 +18,23 @@ export const DECISIONS = [
 export type Decision = (typeof DECISIONS)[number];
 
 export type CaseEvent =
-  | { readonly type: 'report'; readonly at: number; readonly reportId: string; readonly priority: Priority }
-  | { readonly type: 'match'; readonly at: number; readonly detail: string; readonly priority: Priority }
+  | {
+      readonly type: 'report';
+      readonly at: number;
+      readonly reportId: string;
+      readonly priority: Priority;
+      /** NCMEC incident type the reporter chose, if any (metadata for transparency counts). */
+      readonly category?: IncidentType | undefined;
+    }
+  | {
+      readonly type: 'match';
+      readonly at: number;
+      readonly detail: string;
+      readonly priority: Priority;
+      /** What found it: a bank match, a detection mode, a metadata signal. */
+      readonly source?: 'hash-match' | 'mode' | 'signal' | undefined;
+      readonly category?: IncidentType | undefined;
+    }
   | { readonly type: 'view'; readonly at: number; readonly actorId: string }
   | { readonly type: 'reveal'; readonly at: number; readonly actorId: string; readonly itemId: string }
   | { readonly type: 'assign'; readonly at: number; readonly actorId: string; readonly assigneeId: string }

@@ -6,6 +6,7 @@ import {
   type CaseState,
   canonicalJson,
   chainAuditEntry,
+  computeTransparency,
   DECISIONS,
   DEFAULT_RETENTION_MS,
   derivePriority,
@@ -17,6 +18,8 @@ import {
   ROLES,
   type Role,
   reduceCase,
+  transparencyCsv,
+  transparencySvg,
   verifyAuditChain,
   verifyUserReport,
 } from '@safelight/reporting';
@@ -281,7 +284,13 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           };
           await q.insertCase(found);
         }
-        await q.appendEvent(found.caseId, { type: 'report', at, reportId, priority });
+        await q.appendEvent(found.caseId, {
+          type: 'report',
+          at,
+          reportId,
+          priority,
+          category: request.body.category,
+        });
         await q.insertReport({
           reportId,
           caseId: found.caseId,
@@ -528,6 +537,43 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           files,
         };
       });
+    },
+  );
+
+  /** Transparency counts for [from, to) as JSON, CSV or an SVG chart (auditors and admins). */
+  app.get<{ Querystring: { from?: number; to?: number; format?: 'json' | 'csv' | 'svg' } }>(
+    '/v1/mod/transparency',
+    {
+      onRequest: authenticateStaff,
+      schema: {
+        tags: ['moderation'],
+        querystring: {
+          type: 'object',
+          properties: {
+            from: { type: 'integer', minimum: 0 },
+            to: { type: 'integer', minimum: 0 },
+            format: { type: 'string', enum: ['json', 'csv', 'svg'] },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      if (staff.role !== 'auditor' && staff.role !== 'admin') {
+        throw new ServerError('FORBIDDEN', 'transparency figures are prepared by auditors and admins');
+      }
+      const to = request.query.to ?? now();
+      const from = request.query.from ?? to - 365 * 24 * 3_600_000;
+      if (from >= to) throw new ServerError('VALIDATION_FAILED', 'querystring/from must be before to');
+      const q = reportingQueries(repository);
+      const cases = [];
+      for (const row of await q.allCases())
+        cases.push({ subjectAccountId: row.subjectAccountId, events: await q.events(row.caseId) });
+      const report = computeTransparency(cases, { from, to });
+      if (request.query.format === 'csv')
+        return reply.type('text/csv; charset=utf-8').send(transparencyCsv(report));
+      if (request.query.format === 'svg') return reply.type('image/svg+xml').send(transparencySvg(report));
+      return report;
     },
   );
 
