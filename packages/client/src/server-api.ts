@@ -49,6 +49,7 @@ export class ServerApi {
 
   register(body: {
     handle: string;
+    dateOfBirth?: string;
     publicKey: string;
     challenge: string;
     signature: string;
@@ -99,6 +100,14 @@ export class ServerApi {
 
   postMessage(groupId: string, body: { messageId: string; message: string }): Promise<PostMessageAnswer> {
     return this.request('POST', `/v1/groups/${groupId}/messages`, body);
+  }
+
+  safetyMe(): Promise<{ accountId: string; band: string; settings: { mediaFrom?: string } }> {
+    return this.request('GET', '/v1/safety/me');
+  }
+
+  safetyContacts(): Promise<{ contacts: string[] }> {
+    return this.request('GET', '/v1/safety/contacts');
   }
 
   inbox(after: number, limit = 500): Promise<{ items: InboxItem[]; hasMore: boolean }> {
