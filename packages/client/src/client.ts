@@ -184,6 +184,27 @@ export class SafelightClient {
     }
   }
 
+  /** Asks another account to be a contact (POST /v1/safety/contact-requests). */
+  async requestContact(accountId: string): Promise<void> {
+    await this.api.safetyPost('contact-requests', accountId);
+  }
+
+  /** Accepts another account's contact request. */
+  async acceptContact(accountId: string): Promise<void> {
+    await this.api.safetyPost('contact-requests/accept', accountId);
+  }
+
+  /** Blocks an account (the block action offered with every nudge). */
+  async block(accountId: string): Promise<void> {
+    await this.api.safetyPost('blocks', accountId);
+  }
+
+  /** Changes one of this account's safety settings; `pending` when a parent must approve. */
+  async updateSafetySetting(key: string, value: unknown): Promise<'applied' | 'pending'> {
+    const answer = await this.api.safetySetting(key, value);
+    return answer.status === 'pending' ? 'pending' : 'applied';
+  }
+
   /**
    * Downloads and opens a received attachment (as fetchAttachment), then decides on the device
    * whether to blur it: for a protected minor, the classifier looks at images; without a working

@@ -110,6 +110,17 @@ export class ServerApi {
     return this.request('GET', '/v1/safety/contacts');
   }
 
+  safetyPost(
+    path: 'contact-requests' | 'contact-requests/accept' | 'blocks',
+    accountId: string,
+  ): Promise<unknown> {
+    return this.request('POST', `/v1/safety/${path}`, { accountId });
+  }
+
+  safetySetting(key: string, value: unknown): Promise<{ status?: string }> {
+    return this.request('PUT', '/v1/safety/settings', { key, value });
+  }
+
   inbox(after: number, limit = 500): Promise<{ items: InboxItem[]; hasMore: boolean }> {
     return this.request('GET', `/v1/inbox?after=${after}&limit=${limit}`);
   }

@@ -20,6 +20,9 @@ import {
 
 export type NsfwjsModelDefinition = ModelDefinition;
 
+/** The model the package uses by default: nsfwjs' bundled MobileNetV2 (224x224). */
+export const BUNDLED_NSFWJS_MODEL: NsfwjsModelDefinition = MobileNetV2Model;
+
 export interface NsfwjsClassifierOptions {
   /** The bundled MobileNetV2 by default; another nsfwjs model definition (e.g. to test a bad one). */
   readonly model?: NsfwjsModelDefinition;
@@ -63,7 +66,7 @@ export class NsfwjsClassifier implements ImageClassifier {
   }
 
   private loaded(): Promise<NSFWJS> {
-    const definition = this.options.model ?? MobileNetV2Model;
+    const definition = this.options.model ?? BUNDLED_NSFWJS_MODEL;
     this.model ??= load(definition.name, { modelDefinitions: [definition] }).catch((error: unknown) => {
       throw new SafetyError(
         'SAFETY_CLASSIFIER_UNAVAILABLE',
