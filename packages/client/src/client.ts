@@ -12,10 +12,18 @@ import {
   toBase64Url,
 } from '@safelight/e2ee';
 import { decodeFrank, type FrankingReport } from '@safelight/franking';
+import type { BlurDecision } from '@safelight/safety';
 import { type AttachmentRef, openContent, sealContent } from './content.js';
-import { ClientError } from './errors.js';
-import { LocalState, type StoredMessage } from './local-state.js';
+import { ClientError, ServerError } from './errors.js';
+import { LocalState, type StoredAttachment, type StoredMessage } from './local-state.js';
 import { PushConnection, type WebSocketConstructor } from './push.js';
+import {
+  isMinorBand,
+  SAFEGUARDS_OFF,
+  type SafeguardOptions,
+  type SafeguardState,
+  Safeguards,
+} from './safeguards.js';
 import {
   type InboxItem,
   isServerError,
@@ -33,6 +41,18 @@ export interface ClientOptions {
   readonly WebSocket?: WebSocketConstructor;
   /** Key packages kept on the server for others to add this device (default 10). */
   readonly keyPackageStock?: number;
+  /**
+   * On-device safeguards (nudges on received text, blur of received images). On by default for
+   * minors: the band is read from GET /v1/safety/me. `false` turns them off. Nothing they find
+   * leaves the device.
+   */
+  readonly safeguards?: boolean | SafeguardOptions;
+}
+
+/** A received attachment opened on the device, with the safeguards' blur decision. */
+export interface OpenedAttachment {
+  readonly bytes: Uint8Array;
+  readonly blur: BlurDecision;
 }
 
 export interface OutgoingAttachment {
@@ -56,16 +76,27 @@ export class SafelightClient {
   /** Serialises inbox processing: push and explicit syncs must never interleave MLS state changes. */
   private processing: Promise<unknown> = Promise.resolve();
   private push: PushConnection | undefined;
+  private readonly safeguards: Safeguards;
 
   private constructor(
     private readonly options: ClientOptions,
     private readonly api: ServerApi,
     private readonly device: E2eeDevice,
     private readonly local: LocalState,
-  ) {}
+  ) {
+    const safeguards = options.safeguards;
+    this.safeguards = new Safeguards(
+      typeof safeguards === 'object' ? safeguards : { enabled: safeguards ?? 'auto' },
+    );
+  }
 
   /** Creates a device key, registers a new account with it and publishes key packages. */
-  static async register(options: ClientOptions & { handle: string }): Promise<SafelightClient> {
+  static async register(
+    options: ClientOptions & {
+      handle: string /** YYYY-MM-DD, for the age band (docs/safety.md). */;
+      dateOfBirth?: string;
+    },
+  ): Promise<SafelightClient> {
     const api = new ServerApi({ baseUrl: options.serverUrl, fetch: options.fetch });
     const identity = createDeviceIdentity();
     const { challenge } = await api.challenge();
@@ -74,6 +105,7 @@ export class SafelightClient {
       publicKey: toBase64Url(identity.publicKey),
       challenge,
       signature: toBase64Url(signAuthChallenge(identity, 'register', challenge)),
+      ...(options.dateOfBirth === undefined ? {} : { dateOfBirth: options.dateOfBirth }),
     });
     api.token = registered.token;
     const device = await E2eeDevice.create({
@@ -90,6 +122,7 @@ export class SafelightClient {
     });
     const client = new SafelightClient(options, api, device, local);
     await client.publishKeyPackages(options.keyPackageStock ?? 10);
+    await client.refreshSafeguards();
     return client;
   }
 
@@ -108,7 +141,9 @@ export class SafelightClient {
       signature: toBase64Url(device.signAuthChallenge('login', challenge)),
     });
     api.token = token;
-    return new SafelightClient(options, api, device, local);
+    const client = new SafelightClient(options, api, device, local);
+    await client.refreshSafeguards();
+    return client;
   }
 
   get accountId(): string {
@@ -117,6 +152,80 @@ export class SafelightClient {
 
   get deviceId(): string {
     return this.device.deviceId;
+  }
+
+  /** The safeguards' view of this account (band, whether they are on, contacts). */
+  get safeguardState(): SafeguardState {
+    return this.safeguards.state;
+  }
+
+  /**
+   * Reads this account's band, media setting and contacts (GET /v1/safety/me and
+   * /v1/safety/contacts): done at open and register; call again after contacts change. With
+   * `enabled: 'auto'` a server without the safety API leaves the safeguards off; with
+   * `enabled: true` they stay on, treating every sender as a non-contact.
+   */
+  async refreshSafeguards(): Promise<SafeguardState> {
+    this.safeguards.state = await this.readSafeguardState();
+    return this.safeguards.state;
+  }
+
+  private async readSafeguardState(): Promise<SafeguardState> {
+    if (!this.safeguards.wanted) return SAFEGUARDS_OFF;
+    const forced = this.safeguards.options.enabled === true;
+    try {
+      const me = await this.api.safetyMe();
+      const { contacts } = await this.api.safetyContacts();
+      return {
+        active: forced || isMinorBand(me.band),
+        band: me.band,
+        mediaFrom: me.settings.mediaFrom === 'everyone' ? 'everyone' : 'contacts',
+        contacts: new Set(contacts),
+      };
+    } catch (error) {
+      if (forced) return { active: true, band: undefined, mediaFrom: 'contacts', contacts: new Set() };
+      // A server without the safety API (404) leaves 'auto' off; any other failure propagates.
+      if (error instanceof ServerError && error.status === 404) return SAFEGUARDS_OFF;
+      throw error;
+    }
+  }
+
+  /** Asks another account to be a contact (POST /v1/safety/contact-requests). */
+  async requestContact(accountId: string): Promise<void> {
+    await this.api.safetyPost('contact-requests', accountId);
+  }
+
+  /** Accepts another account's contact request. */
+  async acceptContact(accountId: string): Promise<void> {
+    await this.api.safetyPost('contact-requests/accept', accountId);
+  }
+
+  /** Blocks an account (the block action offered with every nudge). */
+  async block(accountId: string): Promise<void> {
+    await this.api.safetyPost('blocks', accountId);
+  }
+
+  /** Changes one of this account's safety settings; `pending` when a parent must approve. */
+  async updateSafetySetting(key: string, value: unknown): Promise<'applied' | 'pending'> {
+    const answer = await this.api.safetySetting(key, value);
+    return answer.status === 'pending' ? 'pending' : 'applied';
+  }
+
+  /**
+   * Downloads and opens a received attachment (as fetchAttachment), then decides on the device
+   * whether to blur it: for a protected minor, the classifier looks at images; without a working
+   * classifier, images from non-contacts are blurred. The decision is never sent anywhere.
+   */
+  async openAttachment(message: StoredMessage, index: number): Promise<OpenedAttachment> {
+    const ref = message.attachments[index];
+    if (!ref)
+      throw new ClientError(
+        'CLIENT_INVALID_INPUT',
+        `message ${message.messageId} has no attachment ${index}`,
+      );
+    const bytes = await this.fetchAttachment(ref);
+    if (message.direction !== 'in') return { bytes, blur: { blur: false, reason: 'none' } };
+    return { bytes, blur: await this.safeguards.decide(message.senderAccountId, ref.mediaType, bytes) };
   }
 
   on(listener: (event: ClientEvent) => void): () => void {
@@ -486,6 +595,11 @@ export class SafelightClient {
       const content = openContent(incoming.plaintext, incoming.authenticatedData);
       if (!item.frank)
         throw new ClientError('CLIENT_MALFORMED_CONTENT', 'application message arrived without a frank');
+      const attachments: StoredAttachment[] = content.attachments.map((a) => {
+        const blur = this.safeguards.blurOnReceipt(item.senderAccountId, a.mediaType);
+        return blur === undefined ? a : { ...a, blur };
+      });
+      const nudges = this.safeguards.nudgesFor(content.text);
       return {
         conversationId: item.groupId,
         messageId: item.messageId,
@@ -494,11 +608,12 @@ export class SafelightClient {
         senderDeviceId: item.senderDeviceId,
         text: content.text,
         contentType: content.contentType,
-        attachments: content.attachments,
+        attachments,
         frankingKey: content.frankingKey,
         tag: incoming.authenticatedData,
         frank: fromBase64Url(item.frank),
         receivedAt: item.receivedAt,
+        ...(nudges ? { nudges } : {}),
       };
     } catch (error) {
       this.emit({

@@ -1,4 +1,10 @@
-export { type ClientEvent, type ClientOptions, type OutgoingAttachment, SafelightClient } from './client.js';
+export {
+  type ClientEvent,
+  type ClientOptions,
+  type OpenedAttachment,
+  type OutgoingAttachment,
+  SafelightClient,
+} from './client.js';
 export {
   type AttachmentRef,
   decodeContent,
@@ -12,8 +18,9 @@ export {
   sealContent,
 } from './content.js';
 export { ClientError, type ClientErrorCode, ServerError } from './errors.js';
-export type { Registration, StoredMessage } from './local-state.js';
+export type { Registration, StoredAttachment, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
+export type { SafeguardOptions, SafeguardState } from './safeguards.js';
 export {
   type InboxItem,
   type InboxItemKind,

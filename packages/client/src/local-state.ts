@@ -2,6 +2,7 @@
 // already processed (at-least-once delivery means duplicates arrive), and the message history a
 // user can later report from. Everything lives in the device's DeviceStateStore under "client.".
 import { type DeviceStateStore, fromBase64Url, toBase64Url } from '@safelight/e2ee';
+import type { Nudge } from '@safelight/safety';
 import type { AttachmentRef } from './content.js';
 
 export interface Registration {
@@ -20,13 +21,21 @@ export interface StoredMessage {
   readonly senderDeviceId: string;
   readonly text: string;
   readonly contentType?: string | undefined;
-  readonly attachments: readonly AttachmentRef[];
+  readonly attachments: readonly StoredAttachment[];
   readonly frankingKey: Uint8Array;
   readonly tag: Uint8Array;
   /** The server's frank (encoded), binding tag, sender, conversation, id and time. */
   readonly frank: Uint8Array;
   readonly receivedAt: number;
+  /**
+   * Grooming-risk nudges for a protected minor (received messages only). Computed and kept on this
+   * device; never sent anywhere.
+   */
+  readonly nudges?: readonly Nudge[] | undefined;
 }
+
+/** An attachment as stored: `blur` is the device's own decision at receipt (minors' safeguards). */
+export type StoredAttachment = AttachmentRef & { readonly blur?: boolean | undefined };
 
 /** How many processed ids to remember for dedupe; older duplicates are also stopped by MLS itself. */
 const SEEN_LIMIT = 20_000;

@@ -74,6 +74,7 @@ export class ServerApi {
 
   register(body: {
     handle: string;
+    dateOfBirth?: string;
     publicKey: string;
     challenge: string;
     signature: string;
@@ -128,6 +129,25 @@ export class ServerApi {
 
   report(submission: ReportSubmission): Promise<ReportReceipt> {
     return this.request('POST', '/v1/reports', submission);
+  }
+
+  safetyMe(): Promise<{ accountId: string; band: string; settings: { mediaFrom?: string } }> {
+    return this.request('GET', '/v1/safety/me');
+  }
+
+  safetyContacts(): Promise<{ contacts: string[] }> {
+    return this.request('GET', '/v1/safety/contacts');
+  }
+
+  safetyPost(
+    path: 'contact-requests' | 'contact-requests/accept' | 'blocks',
+    accountId: string,
+  ): Promise<unknown> {
+    return this.request('POST', `/v1/safety/${path}`, { accountId });
+  }
+
+  safetySetting(key: string, value: unknown): Promise<{ status?: string }> {
+    return this.request('PUT', '/v1/safety/settings', { key, value });
   }
 
   inbox(after: number, limit = 500): Promise<{ items: InboxItem[]; hasMore: boolean }> {

@@ -193,8 +193,8 @@ describe('cases: reducer and permissions', () => {
 
 describe('audit log', () => {
   const build = () => {
-    const entries = [];
-    let previous;
+    const entries: ReturnType<typeof chainAuditEntry>[] = [];
+    let previous: ReturnType<typeof chainAuditEntry> | undefined;
     for (const [i, action] of ['case.view', 'media.reveal', 'case.decide'].entries()) {
       previous = chainAuditEntry(previous, {
         at: 1000 + i,

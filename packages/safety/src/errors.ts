@@ -14,7 +14,10 @@ export type SafetyErrorCode =
   | 'SIGNAL_INPUT_INVALID'
   | 'THRESHOLDS_INVALID'
   | 'TERM_LIST_TOO_LARGE'
-  | 'TERM_INVALID';
+  | 'TERM_INVALID'
+  | 'NUDGE_RULES_INVALID'
+  | 'SAFETY_CLASSIFIER_UNAVAILABLE'
+  | 'SAFETY_IMAGE_INVALID';
 
 export class SafetyError extends Error {
   override readonly name = 'SafetyError';
