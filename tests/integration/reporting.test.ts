@@ -7,6 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { SafelightClient } from '@safelight/client';
 import { MemoryStateStore } from '@safelight/e2ee';
 import Database from 'better-sqlite3';
+import sharp from 'sharp';
 import WebSocket from 'ws';
 import { noiseJpeg, tempDir } from '../support/image-fixtures.js';
 import { type RunningServer, startTestServer } from '../support/server.js';
@@ -164,6 +165,36 @@ describe('reports and moderation over the delivery server', () => {
     });
     assert.equal(decided.status, 200);
     assert.equal(decided.body.state.decision, 'report-to-ncmec');
+  });
+
+  it('reported images open from the revealed key; moderators see them blurred and greyscale until a logged reveal', async () => {
+    const [, reported] = bob.history(conversation);
+    assert.ok(reported?.attachments[0]);
+    const original = await bob.fetchAttachment(reported.attachments[0]);
+    const receipt = await bob.report(bob.prepareReport(conversation, [reported.messageId]));
+    const view = await asStaff('senior', 'GET', `/v1/mod/cases/${receipt.caseId}`);
+    const stored = view.body.reports.find((r: { reportId: string }) => r.reportId === receipt.reportId);
+    assert.deepEqual(stored.body.messages[0].attachments[0].opened, true);
+    const file = stored.body.messages[0].attachments[0].file;
+    const url = `${server.url}/v1/mod/cases/${receipt.caseId}/reports/${receipt.reportId}/files/${file}`;
+    const headers = { authorization: `Staff ${staff.senior.token}` };
+    const before = (await asStaff('auditor', 'GET', '/v1/mod/audit')).body.entries.length;
+    const preview = await fetch(url, { headers });
+    assert.equal(preview.headers.get('content-type'), 'image/jpeg');
+    const previewBytes = Buffer.from(await preview.arrayBuffer());
+    assert.notDeepEqual(previewBytes, Buffer.from(original));
+    const { channels } = await sharp(previewBytes).metadata();
+    assert.equal(channels, 1, 'the preview is greyscale');
+    assert.equal(
+      (await asStaff('auditor', 'GET', '/v1/mod/audit')).body.entries.length,
+      before,
+      'a preview is not a reveal',
+    );
+    const revealed = await fetch(`${url}?reveal=1`, { headers });
+    assert.deepEqual(Buffer.from(await revealed.arrayBuffer()), Buffer.from(original));
+    const audit = (await asStaff('auditor', 'GET', '/v1/mod/audit')).body.entries;
+    assert.equal(audit.at(-1).action, 'media.reveal');
+    assert.equal(audit.at(-1).actorId, staff.senior.id);
   });
 
   it('publishes transparency counts to auditors as JSON and CSV, with small counts suppressed', async () => {

@@ -1,4 +1,6 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import { ServerError } from './errors.js';
 
 /** File in the data directory holding the evidence encryption key. */
@@ -46,5 +48,71 @@ export class EvidenceVault {
         { cause },
       );
     }
+  }
+}
+
+/**
+ * Reported media, sealed one file per attachment under `<dataDir>/evidence/<reportId>/<n>`
+ * (write to a temp file, fsync, rename), bound to report id and index. Deleted with the report's
+ * contents when the preservation period ends.
+ */
+export class EvidenceFiles {
+  constructor(
+    private readonly dir: string,
+    private readonly key: Uint8Array,
+  ) {}
+
+  private path(reportId: string, index: number): string {
+    if (!/^rep_[A-Za-z0-9_-]+$/.test(reportId) || !Number.isSafeInteger(index) || index < 0) {
+      throw new ServerError('VALIDATION_FAILED', 'bad evidence file name');
+    }
+    return join(this.dir, reportId, String(index));
+  }
+
+  async put(reportId: string, index: number, bytes: Uint8Array): Promise<void> {
+    const path = this.path(reportId, index);
+    await mkdir(dirname(path), { recursive: true, mode: 0o700 });
+    const nonce = randomBytes(12);
+    const cipher = createCipheriv('aes-256-gcm', this.key, nonce);
+    cipher.setAAD(Buffer.from(`safelight-evidence-file-v1\n${reportId}\n${index}`));
+    const sealed = Buffer.concat([nonce, cipher.update(bytes), cipher.final(), cipher.getAuthTag()]);
+    const temp = `${path}.tmp-${randomBytes(4).toString('hex')}`;
+    const handle = await open(temp, 'wx', 0o600);
+    try {
+      await handle.writeFile(sealed);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    await rename(temp, path);
+  }
+
+  async get(reportId: string, index: number): Promise<Uint8Array> {
+    let sealed: Buffer;
+    try {
+      sealed = await readFile(this.path(reportId, index));
+    } catch {
+      throw new ServerError('NOT_FOUND', `no preserved file ${index} for report ${reportId}`);
+    }
+    try {
+      const decipher = createDecipheriv('aes-256-gcm', this.key, sealed.subarray(0, 12));
+      decipher.setAAD(Buffer.from(`safelight-evidence-file-v1\n${reportId}\n${index}`));
+      decipher.setAuthTag(sealed.subarray(sealed.length - 16));
+      return new Uint8Array(
+        Buffer.concat([decipher.update(sealed.subarray(12, sealed.length - 16)), decipher.final()]),
+      );
+    } catch (cause) {
+      throw new ServerError(
+        'STORAGE_FAILED',
+        `preserved file ${index} of ${reportId} does not open`,
+        {},
+        { cause },
+      );
+    }
+  }
+
+  async deleteReport(reportId: string): Promise<void> {
+    if (!/^rep_[A-Za-z0-9_-]+$/.test(reportId)) return;
+    await rm(join(this.dir, reportId), { recursive: true, force: true });
   }
 }

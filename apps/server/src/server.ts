@@ -24,7 +24,7 @@ import {
 } from './config.js';
 import { fromB64u, toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
-import { EVIDENCE_KEY_FILE, EvidenceVault } from './evidence.js';
+import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
@@ -280,13 +280,16 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
-  const vault = new EvidenceVault(await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE));
+  const evidenceKey = await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE);
+  const vault = new EvidenceVault(evidenceKey);
   await app.register(reportRoutes, {
     repository,
     writer,
     authenticate,
     frankingKey,
     vault,
+    evidenceFiles: new EvidenceFiles(join(config.dataDir, 'evidence'), evidenceKey),
+    blobs,
     now,
     config: input.moderation,
   });

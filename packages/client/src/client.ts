@@ -451,10 +451,14 @@ export class SafelightClient {
         receivedAt: m.receivedAt,
         plaintext: toBase64Url(new TextEncoder().encode(m.text)),
         ...(m.contentType === undefined ? {} : { contentType: m.contentType }),
+        // The attachment key and blob id let the platform open exactly the file that was sent
+        // (its digest is what the franking tag commits to).
         attachments: m.attachments.map((a) => ({
           digest: toBase64Url(a.digest),
           size: a.size,
           mediaType: a.mediaType,
+          blobId: a.blobId,
+          key: toBase64Url(a.key),
         })),
         frankingKey: toBase64Url(m.frankingKey),
         tag: toBase64Url(m.tag),

@@ -35,7 +35,7 @@ export interface ReportSubmission {
     receivedAt: number;
     plaintext: string;
     contentType?: string;
-    attachments: Array<{ digest: string; size: number; mediaType: string }>;
+    attachments: Array<{ digest: string; size: number; mediaType: string; blobId?: string; key?: string }>;
     frankingKey: string;
     tag: string;
     frank: string;

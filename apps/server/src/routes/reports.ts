@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { decryptAttachment, E2eeError } from '@safelight/e2ee';
 import type { FrankingKeyring, FrankingReport, ServerFrankingKey } from '@safelight/franking';
 import {
   authorizeEvent,
@@ -25,9 +26,11 @@ import {
 } from '@safelight/reporting';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import sharp from 'sharp';
+import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
-import type { EvidenceVault } from '../evidence.js';
+import type { EvidenceFiles, EvidenceVault } from '../evidence.js';
 import {
   type ReportingQueries,
   reportingQueries,
@@ -60,6 +63,8 @@ export interface ReportRoutesOptions {
   authenticate: (request: FastifyRequest) => Promise<void>;
   frankingKey: ServerFrankingKey;
   vault: EvidenceVault;
+  evidenceFiles: EvidenceFiles;
+  blobs: BlobStore;
   now: () => number;
   config?: ModerationConfig | undefined;
 }
@@ -105,6 +110,8 @@ const reportBody = {
                 digest: b64u(43),
                 size: { type: 'integer', minimum: 0 },
                 mediaType: { type: 'string', maxLength: 255 },
+                blobId: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+                key: b64u(43),
               },
             },
           },
@@ -137,7 +144,7 @@ type ReportBody = {
     receivedAt: number;
     plaintext: string;
     contentType?: string;
-    attachments?: Array<{ digest: string; size: number; mediaType: string }>;
+    attachments?: Array<{ digest: string; size: number; mediaType: string; blobId?: string; key?: string }>;
     frankingKey: string;
     tag: string;
     frank: string;
@@ -181,7 +188,7 @@ declare module 'fastify' {
  * and every event is appended to the hash-chained audit log, in the same transaction.
  */
 export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoutesOptions) => {
-  const { repository, writer, authenticate, frankingKey, vault, now } = options;
+  const { repository, writer, authenticate, frankingKey, vault, evidenceFiles, blobs, now } = options;
   const retentionMs = options.config?.retentionMs ?? DEFAULT_RETENTION_MS;
   const keyring: FrankingKeyring = {
     [frankingKey.keyId]: { key: frankingKey.key, notAfter: Number.MAX_SAFE_INTEGER },
@@ -225,6 +232,46 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
   /** Appends one audit entry in the caller's transaction (the writer serialises the chain). */
   async function audit(q: ReportingQueries, input: Parameters<typeof chainAuditEntry>[1]): Promise<void> {
     await q.appendAudit(chainAuditEntry(await q.lastAuditEntry(), input));
+  }
+
+  type AttachmentCheck = { file?: number; opened: boolean; reason?: string };
+
+  async function preserveAttachments(
+    reportId: string,
+    messages: ReportBody['messages'],
+  ): Promise<AttachmentCheck[][]> {
+    const checks: AttachmentCheck[][] = [];
+    let fileIndex = 0;
+    for (const message of messages) {
+      const row: AttachmentCheck[] = [];
+      for (const a of message.attachments ?? []) {
+        if (a.blobId === undefined || a.key === undefined) {
+          row.push({ opened: false, reason: 'not revealed (no blob id and key)' });
+          continue;
+        }
+        try {
+          const { stream } = await blobs.get(a.blobId);
+          const chunks: Buffer[] = [];
+          for await (const chunk of stream) chunks.push(chunk as Buffer);
+          const plaintext = decryptAttachment(new Uint8Array(Buffer.concat(chunks)), {
+            key: fromB64u(a.key, 'attachments.key'),
+            digest: fromB64u(a.digest, 'attachments.digest'),
+            size: a.size,
+            mediaType: a.mediaType,
+          });
+          await evidenceFiles.put(reportId, fileIndex, plaintext);
+          row.push({ file: fileIndex++, opened: true });
+        } catch (error) {
+          const reason =
+            error instanceof E2eeError || error instanceof ServerError
+              ? error.message
+              : 'the attachment could not be opened';
+          row.push({ opened: false, reason });
+        }
+      }
+      checks.push(row);
+    }
+    return checks;
   }
 
   // ---- users: report intake ----
@@ -272,6 +319,10 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       ).catch(asServerError);
       const priority: Priority = derivePriority(request.body.category, { ...request.body.signals });
       const reportId = `rep_${randomBytes(12).toString('base64url')}`;
+      // Revealed attachments: fetch the encrypted blob, open it with the revealed key. The
+      // key-committing scheme and the franked plaintext digest mean a verified message's
+      // attachment is proven to be exactly what was sent. Kept sealed, one file each.
+      const attachmentChecks = await preserveAttachments(reportId, request.body.messages);
       const at = now();
       const caseId = await writer.submit(async (tx) => {
         const q = reportingQueries(tx);
@@ -307,7 +358,12 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
               receivedAt: m.receivedAt,
               text: new TextDecoder().decode(messages[i]?.plaintext),
               contentType: m.contentType,
-              attachments: m.attachments ?? [],
+              attachments: (m.attachments ?? []).map((a, j) => ({
+                digest: a.digest,
+                size: a.size,
+                mediaType: a.mediaType,
+                ...attachmentChecks[i]?.[j],
+              })),
               verification: intake.messages[i]?.verification,
             })),
           }),
@@ -452,6 +508,8 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         const q = reportingQueries(tx);
         const current = reduceCase(await q.events(row.caseId)); // re-check inside the writer
         if (current.evidenceDeleted || evidenceExpiresAt(current, retentionMs) > at) return;
+        for (const report of await q.reportsOfCase(row.caseId))
+          await evidenceFiles.deleteReport(report.reportId);
         const deleted = await q.deleteReportBodies(row.caseId);
         await q.appendEvent(row.caseId, { type: 'evidence-deleted', at });
         await audit(q, {
@@ -537,6 +595,83 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           files,
         };
       });
+    },
+  );
+
+  /**
+   * Reported media for moderators: blurred and greyscale by default (moderator wellbeing); the
+   * original only with `?reveal=1`, which is recorded as a case event and in the audit log.
+   */
+  app.get<{ Params: { caseId: string; reportId: string; file: number }; Querystring: { reveal?: string } }>(
+    '/v1/mod/cases/:caseId/reports/:reportId/files/:file',
+    {
+      onRequest: authenticateStaff,
+      schema: {
+        tags: ['moderation'],
+        params: {
+          type: 'object',
+          properties: {
+            caseId: { type: 'string' },
+            reportId: { type: 'string' },
+            file: { type: 'integer', minimum: 0 },
+          },
+        },
+        querystring: { type: 'object', properties: { reveal: { type: 'string', enum: ['0', '1'] } } },
+      },
+    },
+    async (request, reply) => {
+      const staff = staffOf(request);
+      const { caseId, reportId, file } = request.params;
+      const reveal = request.query.reveal === '1';
+      const at = now();
+      const report = await writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const row = await q.caseById(caseId);
+        if (!row) throw new ServerError('NOT_FOUND', `no case ${caseId}`);
+        const state = reduceCase(await q.events(caseId));
+        if (!mayOpen(staff.role, state))
+          throw new ServerError('FORBIDDEN', 'an escalated case is for senior moderators');
+        const found = (await q.reportsOfCase(caseId)).find((r) => r.reportId === reportId);
+        if (!found || found.body === '')
+          throw new ServerError('NOT_FOUND', `no preserved report ${reportId} in case ${caseId}`);
+        if (reveal) {
+          const event: CaseEvent = { type: 'reveal', at, actorId: staff.id, itemId: `${reportId}/${file}` };
+          try {
+            authorizeEvent(staff.role, event, state);
+          } catch (error) {
+            return asServerError(error);
+          }
+          await q.appendEvent(caseId, event);
+          await audit(q, {
+            at,
+            actorId: staff.id,
+            role: staff.role,
+            action: 'media.reveal',
+            caseId,
+            details: { reportId, file },
+          });
+        }
+        return found;
+      });
+      const body = vault.open(report.reportId, report.body) as {
+        messages: Array<{ attachments: Array<{ file?: number; mediaType: string }> }>;
+      };
+      const attachment = body.messages.flatMap((m) => m.attachments).find((a) => a.file === file);
+      if (!attachment) throw new ServerError('NOT_FOUND', `no preserved file ${file} in report ${reportId}`);
+      const bytes = await evidenceFiles.get(reportId, file);
+      if (reveal)
+        return reply.type(attachment.mediaType).header('cache-control', 'no-store').send(Buffer.from(bytes));
+      if (!attachment.mediaType.startsWith('image/')) {
+        throw new ServerError('FORBIDDEN', 'this media type is only shown revealed (no safe preview)');
+      }
+      const preview = await sharp(bytes, { limitInputPixels: 50_000_000 })
+        .resize(320, 320, { fit: 'inside' })
+        .greyscale()
+        .toColourspace('b-w')
+        .blur(12)
+        .jpeg({ quality: 60 })
+        .toBuffer();
+      return reply.type('image/jpeg').header('cache-control', 'no-store').send(preview);
     },
   );
 
