@@ -136,13 +136,13 @@ export function transparencySvg(report: TransparencyReport): string {
   const value = (c: Count) => (typeof c === 'number' ? c : report.suppressBelow);
   const max = Math.max(1, ...bars.map(([, c]) => value(c)));
   const row = 22;
-  const escape = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const escapeXml = (text: string) => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
   const body = bars
     .map(([label, count], i) => {
       const y = 30 + i * row;
       const width = Math.round((value(count) / max) * 300);
       const fill = typeof count === 'number' ? '#3b6ea5' : 'url(#suppressed)';
-      return `<text x="0" y="${y + 14}" font-size="12">${escape(label)}</text><rect x="200" y="${y}" width="${width}" height="16" fill="${fill}"/><text x="${205 + width}" y="${y + 13}" font-size="12">${escape(String(count))}</text>`;
+      return `<text x="0" y="${y + 14}" font-size="12">${escapeXml(label)}</text><rect x="200" y="${y}" width="${width}" height="16" fill="${fill}"/><text x="${205 + width}" y="${y + 13}" font-size="12">${escapeXml(String(count))}</text>`;
     })
     .join('');
   const height = 40 + bars.length * row;
