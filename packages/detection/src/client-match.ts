@@ -6,6 +6,7 @@ import { BankIndex, type MatchParameters, matchParameters } from './bank-match.j
 import { bytesEqual } from './bytes.js';
 import { DetectionError } from './errors.js';
 import type {
+  BankSnapshot,
   ClientDetector,
   DetectionContext,
   DetectionModeFactory,
@@ -149,6 +150,10 @@ export class ClientMatchEvaluator implements ServerEvaluator {
   }
 }
 
+function distinctHashes(entries: BankSnapshot['entries']): number {
+  return new Set(entries.map((e) => Buffer.from(e.pdq.buffer, e.pdq.byteOffset, 32).toString('base64'))).size;
+}
+
 function lengthPrefixed(text: string): Uint8Array {
   const bytes = encoder.encode(text);
   if (bytes.length > 0xffff) throw new DetectionError('DETECTION_INVALID_OPTION', 'a name is too long');
@@ -160,18 +165,16 @@ export const clientMatchMode: DetectionModeFactory = {
   leakage: clientMatchLeakage,
   async setup(options) {
     const parameters = matchParameters(options);
-    // The bank operator publishes the commitment; the server serves the snapshot bytes; the device
-    // downloads both and checks one against the other. A commitment given with the bank is the
-    // published one and must match.
-    const published = await commitBankSnapshot(options.bank.entries);
-    if (options.bank.commitment !== undefined && options.bank.commitment.toLowerCase() !== published.root) {
-      throw new DetectionError(
-        'DETECTION_SNAPSHOT_COMMITMENT_MISMATCH',
-        'the bank snapshot does not match the commitment published with it',
-      );
-    }
+    // The bank operator publishes the commitment (a root given with the bank is the published one;
+    // otherwise it is computed here, as the operator would); the server serves the snapshot bytes;
+    // the device downloads both and checks one against the other.
+    const published =
+      options.bank.commitment === undefined
+        ? await commitBankSnapshot(options.bank.entries)
+        : { root: options.bank.commitment, treeSize: distinctHashes(options.bank.entries) };
     const device = ed25519.keygen();
-    const client = await ClientMatchDevice.fromSnapshot(encodeBankSnapshot(options.bank), published, {
+    const snapshot = encodeBankSnapshot(options.bank);
+    const client = await ClientMatchDevice.fromSnapshot(snapshot, published, {
       secretKey: device.secretKey,
       radius: parameters.radius,
       qualityFloor: parameters.qualityFloor,
@@ -182,6 +185,6 @@ export const clientMatchMode: DetectionModeFactory = {
       parameters,
       () => [device.publicKey],
     );
-    return { client, server, async close() {} };
+    return { client, server, async close() {}, clientDownloadBytes: snapshot.length };
   },
 };

@@ -29,6 +29,7 @@ export {
   DEFAULT_RADIUS,
   type DetectionContext,
   type DetectionModeFactory,
+  type DetectionModeInstance,
   type DetectionModeName,
   type DetectionSetupOptions,
   type DetectionVerdict,

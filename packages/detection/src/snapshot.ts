@@ -3,9 +3,9 @@
 // ('pdq', hex) signals). Format, all integers big-endian:
 //   'S' 'L' 'B' 'S' | u8 version (1) | u16 length + UTF-8 bank name | u32 entry count |
 //   per entry: u16 length + UTF-8 entry id | 32 bytes PDQ hash (the canonical hex's bytes)
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { type Commitment, commitSorted } from '@safelight/hashbank';
-import { formatPdqHex, type PdqHash, parsePdqHex } from '@safelight/pdq';
+import { formatPdqHex, type PdqHash } from '@safelight/pdq';
+import { pdqFromBytes, pdqToBytes } from './bytes.js';
 import { DetectionError } from './errors.js';
 import type { BankSnapshot } from './mode.js';
 import { Reader } from './wire.js';
@@ -48,7 +48,7 @@ export function encodeBankSnapshot(bank: BankSnapshot): Uint8Array {
     view.setUint16(at, id.length);
     out.set(id, at + 2);
     at += 2 + id.length;
-    out.set(hexToBytes(formatPdqHex(entry.pdq)), at);
+    pdqToBytes(entry.pdq, out, at);
     at += 32;
   });
   return out;
@@ -96,7 +96,7 @@ export function decodeBankSnapshot(bytes: Uint8Array): BankSnapshot {
     const entries: Array<{ id: string; pdq: PdqHash }> = new Array(count);
     for (let i = 0; i < count; i++) {
       const id = reader.string(`entry ${i} id`);
-      entries[i] = { id, pdq: parsePdqHex(bytesToHex(reader.take(32, `entry ${i} hash`))) };
+      entries[i] = { id, pdq: pdqFromBytes(reader.take(32, `entry ${i} hash`)) };
     }
     reader.end();
     return { bankName, entries };

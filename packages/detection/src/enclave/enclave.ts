@@ -303,8 +303,15 @@ export const enclaveMode: DetectionModeFactory = {
       const client = await EnclaveClient.fromAttestation(host.attestation, {
         verifier: new SoftwareAttestationVerifier([platform.publicKey]),
         allowedMeasurements: [measureMatcher(parameters)],
+        // With a published bank root, the client also checks the matcher loaded that bank.
+        bankRoot: options.bank.commitment,
       });
-      return { client, server: new EnclaveEvaluator(host, options.bank.bankName), close: () => host.close() };
+      return {
+        client,
+        server: new EnclaveEvaluator(host, options.bank.bankName),
+        close: () => host.close(),
+        clientDownloadBytes: host.attestation.length,
+      };
     } catch (error) {
       await host.close();
       throw error;
