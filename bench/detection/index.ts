@@ -22,7 +22,7 @@ import {
 } from '@safelight/detection';
 import { randomHash, seededRandom } from '@safelight/hashbank';
 import { hashImageBytes } from '@safelight/media';
-import { type PdqHash, parsePdqHex } from '@safelight/pdq';
+import { hammingDistance, type PdqHash, parsePdqHex } from '@safelight/pdq';
 import sharp from 'sharp';
 import { drawing } from '../../packages/detection/src/test-support/fixtures.js';
 import { describeMachine, median } from '../machine.js';
@@ -124,6 +124,28 @@ console.log(
   `generated and hashed ${probes.length} images in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
 );
 
+// Mode-independent: how far each transformation moves PDQ (distance to the planted original) and
+// how often it drops quality below the floor; this is what bounds every exact-radius mode's recall.
+const plantedById = new Map(planted.map((p) => [p.id, p.pdq]));
+const pdqEffect = TRANSFORMS.map((transform) => {
+  const mine = probes.filter((p) => p.transform === transform.name);
+  const distances = mine.map((p) =>
+    hammingDistance(p.signals.pdq, plantedById.get(p.expected as string) as PdqHash),
+  );
+  return {
+    transform: transform.name,
+    medianDistance: median(distances),
+    maxDistance: Math.max(...distances),
+    within31: distances.filter((d) => d <= 31).length / distances.length,
+    belowQualityFloor: mine.filter((p) => p.signals.quality < 50).length,
+  };
+});
+for (const e of pdqEffect) {
+  console.log(
+    `  ${e.transform.padEnd(16)} PDQ distance median ${e.medianDistance}, max ${e.maxDistance}; within 31: ${Math.round(e.within31 * 100)}%; below quality floor: ${e.belowQualityFloor}`,
+  );
+}
+
 function bankOf(size: number): BankSnapshot {
   const random = seededRandom(size);
   const entries: Array<{ id: string; pdq: PdqHash }> = new Array(size);
@@ -131,6 +153,7 @@ function bankOf(size: number): BankSnapshot {
   return { bankName: `BENCH_${size}`, entries: [...entries, ...planted] };
 }
 
+const pct = (x: number | undefined) => (x === undefined ? '-' : `${Math.round(x * 100)}%`);
 const p95 = (values: number[]) => {
   if (values.length === 0) return Number.NaN;
   const sorted = [...values].sort((a, b) => a - b);
@@ -275,13 +298,13 @@ const results = {
   unrelatedImages: UNRELATED,
   transforms,
   targetMsPerImage: TARGET_MS,
+  pdqEffect,
   rows,
 };
 const root = new URL('../..', import.meta.url).pathname;
 const outDir = join(root, 'bench/results');
 mkdirSync(outDir, { recursive: true });
 writeFileSync(join(outDir, 'detection.json'), `${JSON.stringify(results, null, 2)}\n`);
-const pct = (x: number | undefined) => (x === undefined ? '-' : `${Math.round(x * 100)}%`);
 const md = [
   `# bench/detection — ${results.date}`,
   '',
@@ -300,6 +323,15 @@ const md = [
   ...rows.map(
     (r) =>
       `| ${r.mode} | ${r.bankSize} | ${r.setupMs} | ${r.clientDownloadBytes} | ${r.clientMedianMs} (${r.clientP95Ms}) | ${r.serverMedianMs} (${r.serverP95Ms}) | ${r.endToEndMedianMs} | ${round(r.endToEndMedianMs / TARGET_MS, 2)}x | ${r.bytesMedian}/${r.bytesMax} | ${r.payloadsSent}/${r.images} |`,
+  ),
+  '',
+  '## What each transformation does to PDQ (distance to the planted original; mode-independent)',
+  '',
+  '| transformation | median distance | max | within radius 31 | below quality floor |',
+  '|---|---:|---:|---:|---:|',
+  ...pdqEffect.map(
+    (e) =>
+      `| ${e.transform} | ${e.medianDistance} | ${e.maxDistance} | ${pct(e.within31)} | ${e.belowQualityFloor}/${KNOWN} |`,
   ),
   '',
   '## Recall per transformation and false positives',
