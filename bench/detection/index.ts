@@ -6,7 +6,7 @@
 //     JPEG q30/50/70, brightness ±5/10/20%) so PDQ's crop limit is visible, and the false-positive
 //     rate on 200 unrelated drawings.
 // A mode joins by registering its factory in packages/detection/src/registry.ts.
-// Usage: npm run bench -- detection [--quick] [--full] [--modes a,b] [--sizes 10000,100000]
+// Usage: npm run bench -- detection [--quick] [--modes a,b] [--sizes 10000,100000] [--repeats 3]
 // Results: bench/results/detection.json and detection.md.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
@@ -29,18 +29,16 @@ import { describeMachine, median } from '../machine.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
-const full = args.includes('--full');
 const option = (name: string) => {
   const i = args.indexOf(name);
   return i >= 0 ? args[i + 1] : undefined;
 };
-const sizes =
-  option('--sizes')?.split(',').map(Number) ??
-  (quick ? [10_000] : full ? [10_000, 100_000, 1_000_000] : [10_000, 100_000, 1_000_000]);
+const sizes = option('--sizes')?.split(',').map(Number) ?? (quick ? [10_000] : [10_000, 100_000, 1_000_000]);
 const modeNames = (option('--modes')?.split(',') ?? Object.keys(detectionModes)) as DetectionModeName[];
 const KNOWN = quick ? 8 : 20;
 const UNRELATED = quick ? 50 : 200;
 const TARGET_MS = 5;
+const REPEATS = Number(option('--repeats') ?? (quick ? 1 : 3));
 
 type Transform = { name: string; family: string; apply(image: Buffer): Promise<Buffer> };
 
@@ -174,6 +172,7 @@ interface Row {
   serverP95Ms: number;
   /** Median client + server: the per-image cost end to end (excluding transport). */
   endToEndMedianMs: number;
+  endToEndMedianPerPassMs: number[];
   bytesMedian: number;
   bytesMax: number;
   /** Images for which the client sent anything. */
@@ -206,12 +205,10 @@ for (const size of sizes) {
     const setupStart = performance.now();
     const mode = await factory.setup({ bank });
     const setupMs = performance.now() - setupStart;
-    const client: number[] = [];
-    const server: number[] = [];
-    const both: number[] = [];
-    const bytes: number[] = [];
     const hits = new Map<string, { found: number; total: number }>();
     let wrongEntry = 0;
+    type Pass = { client: number[]; server: number[]; both: number[]; bytes: number[] };
+    const passes: Pass[] = [];
     try {
       // Warm-up (JIT, WebCrypto, the matcher process) on a few probes, not counted.
       for (const probe of probes.slice(0, 5)) {
@@ -219,34 +216,45 @@ for (const size of sizes) {
         const payload = await mode.client.prepare({ ...probe.signals, context });
         if (payload) await mode.server.evaluate(payload, context);
       }
-      for (const probe of probes) {
-        const context = contextFor();
-        const c0 = performance.now();
-        const payload = await mode.client.prepare({ ...probe.signals, context });
-        const c1 = performance.now();
-        let verdicts: DetectionVerdict[] | undefined;
-        if (payload !== undefined) {
-          verdicts = await mode.server.evaluate(payload, context);
-          const s1 = performance.now();
-          server.push(s1 - c1);
-          bytes.push(payload.length);
-          both.push(s1 - c0);
-        } else {
-          both.push(c1 - c0);
+      // Several timed passes (fresh message contexts each time); recall from the first, timings
+      // from the pass with the lowest end-to-end median: on a shared machine, other processes only
+      // ever add time, so the best pass is the closest to the cost of the code.
+      for (let pass = 0; pass < REPEATS; pass++) {
+        const timing: Pass = { client: [], server: [], both: [], bytes: [] };
+        for (const probe of probes) {
+          const context = contextFor();
+          const c0 = performance.now();
+          const payload = await mode.client.prepare({ ...probe.signals, context });
+          const c1 = performance.now();
+          let verdicts: DetectionVerdict[] | undefined;
+          if (payload !== undefined) {
+            verdicts = await mode.server.evaluate(payload, context);
+            const s1 = performance.now();
+            timing.server.push(s1 - c1);
+            timing.bytes.push(payload.length);
+            timing.both.push(s1 - c0);
+          } else {
+            timing.both.push(c1 - c0);
+          }
+          timing.client.push(c1 - c0);
+          if (pass > 0) continue;
+          const found = (verdicts?.length ?? 0) > 0;
+          const entry = verdicts?.[0]?.bankEntryId;
+          if (found && probe.expected !== undefined && entry !== undefined && entry !== probe.expected)
+            wrongEntry++;
+          const tally = hits.get(probe.transform) ?? { found: 0, total: 0 };
+          tally.total++;
+          if (found) tally.found++;
+          hits.set(probe.transform, tally);
         }
-        client.push(c1 - c0);
-        const found = (verdicts?.length ?? 0) > 0;
-        const entry = verdicts?.[0]?.bankEntryId;
-        if (found && probe.expected !== undefined && entry !== undefined && entry !== probe.expected)
-          wrongEntry++;
-        const tally = hits.get(probe.transform) ?? { found: 0, total: 0 };
-        tally.total++;
-        if (found) tally.found++;
-        hits.set(probe.transform, tally);
+        passes.push(timing);
       }
     } finally {
       await mode.close();
     }
+    const { client, server, both, bytes } = passes.reduce((best, p) =>
+      med(p.both) < med(best.both) ? p : best,
+    );
     const recall: Record<string, number> = {};
     for (const [transform, tally] of hits)
       if (transform !== 'unrelated') recall[transform] = tally.found / tally.total;
@@ -261,6 +269,7 @@ for (const size of sizes) {
       serverMedianMs: round(med(server)),
       serverP95Ms: round(p95(server)),
       endToEndMedianMs: round(med(both)),
+      endToEndMedianPerPassMs: passes.map((p) => round(med(p.both))),
       bytesMedian: med(bytes),
       bytesMax: bytes.length ? Math.max(...bytes) : 0,
       payloadsSent: bytes.length,
@@ -275,7 +284,7 @@ for (const size of sizes) {
         ? `, ${round(row.endToEndMedianMs / TARGET_MS, 2)}x the ${TARGET_MS} ms target`
         : '';
     console.log(
-      `${name.padEnd(16)} bank ${String(size).padStart(8)}: setup ${row.setupMs} ms, device download ${row.clientDownloadBytes} B; client ${row.clientMedianMs} ms (p95 ${row.clientP95Ms}); ` +
+      `${name.padEnd(16)} [best of ${REPEATS} passes: ${row.endToEndMedianPerPassMs.join(' / ')} ms] bank ${String(size).padStart(8)}: setup ${row.setupMs} ms, device download ${row.clientDownloadBytes} B; client ${row.clientMedianMs} ms (p95 ${row.clientP95Ms}); ` +
         `server ${row.serverMedianMs} ms (p95 ${row.serverP95Ms}); end to end ${row.endToEndMedianMs} ms${target}; ` +
         `${row.payloadsSent}/${row.images} payloads, median ${row.bytesMedian} B; FP ${row.falsePositiveRate}`,
     );
@@ -308,7 +317,7 @@ writeFileSync(join(outDir, 'detection.json'), `${JSON.stringify(results, null, 2
 const md = [
   `# bench/detection — ${results.date}`,
   '',
-  `Machine: ${machine}; load average at the end ${load.join(' / ')} (a shared machine: p95s are noisy). ${KNOWN} known drawings planted in banks of random PDQ hashes; ${TRANSFORMS.length} transformations each; ${UNRELATED} unrelated drawings. Radius 31, quality floor 50.`,
+  `Machine: ${machine}; load average at the end ${load.join(' / ')} (a shared machine: p95s are noisy; timings are the best of ${REPEATS} passes by end-to-end median). ${KNOWN} known drawings planted in banks of random PDQ hashes; ${TRANSFORMS.length} transformations each; ${UNRELATED} unrelated drawings. Radius 31, quality floor 50.`,
   '',
   '## Cost per image (medians; p95 in brackets)',
   '',

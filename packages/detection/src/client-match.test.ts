@@ -95,6 +95,10 @@ describe('client-match specifics', () => {
     // Garbage and truncation are malformed, not a crash.
     await assert.rejects(device(snapshot.subarray(0, 100), commitment), code('DETECTION_SNAPSHOT_MALFORMED'));
     assert.throws(() => decodeBankSnapshot(new Uint8Array(3)), code('DETECTION_SNAPSHOT_MALFORMED'));
+    // A count the bytes cannot hold is refused before anything is allocated for it.
+    const huge = Uint8Array.from(encodeBankSnapshot({ bankName: 'B', entries: [] }));
+    new DataView(huge.buffer).setUint32(huge.length - 4, 0xffffffff);
+    assert.throws(() => decodeBankSnapshot(huge), code('DETECTION_SNAPSHOT_MALFORMED'));
   });
 
   it('the snapshot round-trips ids and hashes', async () => {
