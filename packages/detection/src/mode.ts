@@ -72,9 +72,18 @@ export interface DetectionModeFactory {
   readonly name: DetectionModeName;
   readonly leakage: LeakageStatement;
   /** Builds both halves over one bank; a mode may set up keys, tables or processes here. */
-  setup(
-    options: DetectionSetupOptions,
-  ): Promise<{ client: ClientDetector; server: ServerEvaluator; close(): Promise<void> }>;
+  setup(options: DetectionSetupOptions): Promise<DetectionModeInstance>;
+}
+
+export interface DetectionModeInstance {
+  readonly client: ClientDetector;
+  readonly server: ServerEvaluator;
+  close(): Promise<void>;
+  /**
+   * Bytes each device downloads once per bank version before it can prepare payloads (the
+   * client-match snapshot, a PSI blinded table, an attestation document), when the mode has any.
+   */
+  readonly clientDownloadBytes?: number | undefined;
 }
 
 export interface DetectionSetupOptions {
