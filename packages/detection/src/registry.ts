@@ -1,8 +1,9 @@
 // Every detection mode by name: what the client SDK, the server and bench/detection look modes up
-// in. A mode joins by adding its factory here (psi-threshold and he-fuzzy are merged separately).
+// in. A mode joins by adding its factory here (psi-threshold is merged separately).
 import { clientMatchMode } from './client-match.js';
 import { enclaveMode } from './enclave/enclave.js';
 import { DetectionError } from './errors.js';
+import { heFuzzyMode } from './he/mode.js';
 import type { DetectionModeFactory, DetectionModeName } from './mode.js';
 import { serverPlaintextMode } from './server-plaintext.js';
 
@@ -10,6 +11,7 @@ export const detectionModes: Readonly<Partial<Record<DetectionModeName, Detectio
   'server-plaintext': serverPlaintextMode,
   'client-match': clientMatchMode,
   enclave: enclaveMode,
+  'he-fuzzy': heFuzzyMode,
 };
 
 /** The registered factory for `name`, or DETECTION_UNKNOWN_MODE. */

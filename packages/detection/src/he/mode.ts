@@ -1,7 +1,11 @@
 // The he-fuzzy DetectionModeFactory: both halves over one bank, wired by a round trip
 // (server challenge -> sender device -> answer) standing in for the network.
+
+import { DetectionError } from '../errors.js';
 import type { DetectionModeFactory, DetectionSetupOptions, LeakageStatement } from '../mode.js';
+import { readHeader, withHeader } from '../wire.js';
 import { HeFuzzyClient } from './client.js';
+import { HeError } from './errors.js';
 import { HeFuzzyServer, type HeServerOptions } from './server.js';
 
 export const heFuzzyLeakage: LeakageStatement = {
@@ -55,9 +59,38 @@ export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionMo
     name: 'he-fuzzy',
     leakage: heFuzzyLeakage,
     setupDetailed,
+    // Through the system (registry, send path) payloads carry the shared detection header, so a
+    // payload from another mode is refused the same way everywhere; the he wire format sits inside.
     setup: async (options) => {
       const { client, server, close } = await setupDetailed(options);
-      return { client, server, close };
+      return {
+        client: {
+          mode: 'he-fuzzy',
+          prepare: async (signals) => {
+            const payload = await client.prepare(signals);
+            return payload === undefined ? undefined : withHeader('he-fuzzy', payload);
+          },
+        },
+        server: {
+          mode: 'he-fuzzy',
+          evaluate: async (payload, context) => {
+            const body = readHeader('he-fuzzy', payload);
+            try {
+              return await server.evaluate(body, context);
+            } catch (error) {
+              // The he wire errors become the shared codes every mode uses for bad payloads.
+              if (error instanceof HeError && error.code !== 'HE_UNKNOWN_KEYS') {
+                throw new DetectionError(
+                  'DETECTION_MALFORMED_PAYLOAD',
+                  `he-fuzzy payload refused (${error.code})`,
+                );
+              }
+              throw error;
+            }
+          },
+        },
+        close,
+      };
     },
   };
 }
