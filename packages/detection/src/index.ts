@@ -12,3 +12,4 @@ export {
   type LeakageStatement,
   type ServerEvaluator,
 } from './mode.js';
+export * from './psi/index.js';
