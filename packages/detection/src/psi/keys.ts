@@ -4,8 +4,9 @@
 // a hash at Hamming distance d keeps key j with probability C(256-d, b)/C(256, b) ≈ (1-d/256)^b,
 // and a uniformly random hash hits one given key with probability 2^-b. Pure pigeonhole keys
 // (32 segments of 8 bits, exact for r=31) would put 2^-8 per key: far too unselective.
-import type { PdqHash } from '@safelight/pdq';
+
 import { sha256 } from '@noble/hashes/sha2.js';
+import type { PdqHash } from '@safelight/pdq';
 import { PsiError } from './errors.js';
 
 export interface RobustKeyParameters {

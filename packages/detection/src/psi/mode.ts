@@ -10,7 +10,12 @@ import {
 } from '../mode.js';
 import { x25519Base, x25519PrivateKey } from './crypto.js';
 import { PsiError } from './errors.js';
-import { DEFAULT_KEY_PARAMETERS, type RobustKeyParameters, robustKeys, validateKeyParameters } from './keys.js';
+import {
+  DEFAULT_KEY_PARAMETERS,
+  type RobustKeyParameters,
+  robustKeys,
+  validateKeyParameters,
+} from './keys.js';
 import { type PsiBankIndex, PsiClient, type PsiPublicParameters, PsiServer } from './protocol.js';
 import { buildBlindedTable } from './table.js';
 
@@ -30,7 +35,7 @@ export const DEFAULT_SYNTHETIC_RATE = 0.05;
 
 export const PSI_THRESHOLD_LEAKAGE: LeakageStatement = {
   server:
-    'Below t matching vouchers per account: nothing about any image, not even how many matched (synthetic vouchers open like matches and carry dummy shares); it sees each voucher\'s size, time and account. At t it reconstructs the account key and decrypts exactly the vouchers whose robust key hit the bank (PDQ hash, quality, conversation/message id, attachment key), then confirms the distance; a robust-key collision (an unrelated image sharing one sampled-bit key) is decrypted too and then discarded.',
+    "Below t matching vouchers per account: nothing about any image, not even how many matched (synthetic vouchers open like matches and carry dummy shares); it sees each voucher's size, time and account. At t it reconstructs the account key and decrypts exactly the vouchers whose robust key hit the bank (PDQ hash, quality, conversation/message id, attachment key), then confirms the distance; a robust-key collision (an unrelated image sharing one sampled-bit key) is decrypted too and then discarded.",
   client:
     'The blinded table (u(k·H(key)) per bank key, cuckoo-placed, random padding) reveals nothing about entries without the server key; it reveals the table size (≈ 2.2 × bank size × L) and the public key-sampling parameters. The client never learns whether any of its images matched.',
   subversion:

@@ -10,7 +10,17 @@ import type {
   ImageSignals,
   ServerEvaluator,
 } from '../mode.js';
-import { hashToGroup, hkdf, open, seal, utf8, x25519, x25519Base, x25519PrivateKey, xor } from './crypto.js';
+import {
+  hashToGroupBatch,
+  hkdf,
+  open,
+  seal,
+  utf8,
+  x25519,
+  x25519Base,
+  x25519PrivateKey,
+  xor,
+} from './crypto.js';
 import { PsiError } from './errors.js';
 import { type RobustKeyParameters, robustKeys } from './keys.js';
 import {
@@ -151,9 +161,11 @@ export class PsiClient implements ClientDetector {
     const id = new Uint8Array(randomBytes(VOUCHER_ID_BYTES));
     const voucherKey = new Uint8Array(randomBytes(VOUCHER_KEY_BYTES));
     const { table } = this.params;
-    const slots: VoucherSlot[] = robustKeys(signals.pdq, this.params.keys).map((key, j) => {
+    const keys = robustKeys(signals.pdq, this.params.keys);
+    const hashed = hashToGroupBatch(keys);
+    const slots: VoucherSlot[] = keys.map((key, j) => {
       const beta = x25519PrivateKey(randomBytes(32));
-      const q = x25519(beta, hashToGroup(key)) ?? new Uint8Array(32);
+      const q = x25519(beta, hashed[j] as Uint8Array) ?? new Uint8Array(32);
       const positions = cuckooPositions(table.seed, key, table.size);
       const ct = positions.map((position, c) => {
         const shared = x25519(beta, tableElement(table, position));
@@ -383,7 +395,11 @@ export class PsiServer implements ServerEvaluator {
     return search(0);
   }
 
-  private decryptPayload(account: AccountState, v: StoredVoucher, key: Uint8Array): VoucherPayload | undefined {
+  private decryptPayload(
+    account: AccountState,
+    v: StoredVoucher,
+    key: Uint8Array,
+  ): VoucherPayload | undefined {
     const voucher = decodeVoucher(v.bytes, this.params.keys.keysPerImage);
     const plain = open(key, payloadNonce(voucher.id), voucher.payloadCt, layerAad(voucher.id, account.tag));
     return plain ? decodePayload(plain) : undefined;

@@ -4,6 +4,7 @@ import { flipRandomBits, randomHash, seededRandom } from '@safelight/hashbank';
 import type { PdqHash } from '@safelight/pdq';
 import type { BankSnapshot, DetectionContext, ImageSignals } from '../mode.js';
 import { detectionModeSuite } from '../test-support/detection.suite.js';
+import { hashToGroup, x25519, x25519Base, x25519PrivateKey } from './crypto.js';
 import {
   createPsiThresholdMode,
   DEFAULT_KEY_PARAMETERS,
@@ -56,6 +57,30 @@ async function setupT3(options: { syntheticRate?: number; random?: () => number 
   return { client, server };
 }
 
+describe('psi-threshold: group operations', () => {
+  const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array(0)).toString('hex');
+  const priv = (h: string) => x25519PrivateKey(Buffer.from(h, 'hex'));
+  it('X25519 through node:crypto matches the RFC 7748 §6.1 vectors', () => {
+    const alice = priv('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
+    const bob = priv('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
+    assert.equal(hex(x25519Base(alice)), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
+    assert.equal(hex(x25519Base(bob)), 'de9edb7d7b7dc1b4d35b61c2ece435373f8343c85b78674dadfc7e146f882b4f');
+    const shared = '4a5d9d5ba4ce2de1728e3bf480350f25e07e21c947d19e3376f09b3c1e161742';
+    assert.equal(hex(x25519(alice, x25519Base(bob))), shared);
+    assert.equal(hex(x25519(bob, x25519Base(alice))), shared);
+  });
+  it('blinding commutes on hashed keys: β·(k·H(y)) = k·(β·H(y)); other keys do not', () => {
+    const k = x25519PrivateKey(Buffer.alloc(32, 7));
+    const beta = x25519PrivateKey(Buffer.alloc(32, 9));
+    const h = hashToGroup(Uint8Array.of(1, 2, 3));
+    const table = x25519(k, h) as Uint8Array;
+    assert.equal(hex(x25519(beta, table)), hex(x25519(k, x25519(beta, h) as Uint8Array)));
+    const other = x25519(k, hashToGroup(Uint8Array.of(1, 2, 4))) as Uint8Array;
+    assert.notEqual(hex(x25519(beta, other)), hex(x25519(k, x25519(beta, h) as Uint8Array)));
+    assert.equal(x25519(k, new Uint8Array(32)), undefined, 'small-order input is refused');
+  });
+});
+
 describe('psi-threshold: Shamir over the edwards25519 scalar field', () => {
   it('t shares reconstruct the secret; t-1 shares give an unrelated value', () => {
     const poly = new ShamirPolynomial(3);
@@ -69,7 +94,8 @@ describe('psi-threshold: Shamir over the edwards25519 scalar field', () => {
 describe('psi-threshold: robust keys', () => {
   it('identical hashes share all keys; a 10-bit near-duplicate shares some; random hashes share none', () => {
     const a = (known[0] as { pdq: PdqHash }).pdq;
-    const keysOf = (h: PdqHash) => new Set(robustKeys(h, DEFAULT_KEY_PARAMETERS).map((k) => Buffer.from(k).toString('hex')));
+    const keysOf = (h: PdqHash) =>
+      new Set(robustKeys(h, DEFAULT_KEY_PARAMETERS).map((k) => Buffer.from(k).toString('hex')));
     const ka = keysOf(a);
     assert.equal(ka.size, DEFAULT_KEY_PARAMETERS.keysPerImage);
     assert.deepEqual(keysOf(a), ka);
@@ -117,10 +143,7 @@ describe('psi-threshold: threshold t = 3', { timeout: 120_000 }, () => {
 
     const verdicts = await send(nearTo(2), true);
     assert.ok(verdicts);
-    assert.deepEqual(
-      verdicts.map((v) => v.bankEntryId).sort(),
-      ['known-0', 'known-1', 'known-2'],
-    );
+    assert.deepEqual(verdicts.map((v) => v.bankEntryId).sort(), ['known-0', 'known-1', 'known-2']);
     const matchingIds = sent.filter((s) => s.matching).map((s) => s.context.messageId);
     assert.deepEqual(verdicts.map((v) => v.context.messageId).sort(), matchingIds);
     for (const v of verdicts) {
@@ -137,7 +160,10 @@ describe('psi-threshold: threshold t = 3', { timeout: 120_000 }, () => {
     // Past t, each further match is revealed as it arrives; non-matches still are not.
     assert.equal(await send(unrelated(), false), undefined);
     const fourth = await send(nearTo(3), true);
-    assert.deepEqual(fourth?.map((v) => v.bankEntryId), ['known-3']);
+    assert.deepEqual(
+      fourth?.map((v) => v.bankEntryId),
+      ['known-3'],
+    );
     assert.equal(server.inspect(account).decryptedPayloads.length, 4);
   });
 
@@ -220,7 +246,11 @@ describe('psi-threshold: synthetic vouchers', { timeout: 120_000 }, () => {
     }
     // Synthetic: images 0, 2, 4 (image 4 was a match, replaced by a synthetic voucher, as in Apple's design).
     const view4 = server.inspect(account);
-    assert.deepEqual(results.slice(0, 6), Array(6).fill(undefined), 'two real matches + three synthetic: nothing');
+    assert.deepEqual(
+      results.slice(0, 6),
+      Array(6).fill(undefined),
+      'two real matches + three synthetic: nothing',
+    );
     const verdicts = results[6];
     assert.deepEqual(verdicts?.map((v) => v.bankEntryId).sort(), ['known-0', 'known-1', 'known-2']);
     assert.equal(view4.outerOpened, 6, 'three synthetic and three real vouchers opened their outer layer');

@@ -3,10 +3,11 @@
 // the same group, so the table is a list of indistinguishable group elements. The client learns
 // its size (hence roughly the number of distinct keys = bank size × L) and nothing about entries
 // (DDH: k·H(y) is pseudorandom without k).
-import { randomBytes } from 'node:crypto';
+
 import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hashToGroup, randomGroupElement, x25519 } from './crypto.js';
+import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
 import { PsiError } from './errors.js';
 
 export const ELEMENT_BYTES = 32;
@@ -14,6 +15,7 @@ export const ELEMENT_BYTES = 32;
 export const CUCKOO_SLOTS_PER_KEY = 2.2;
 const MAX_KICKS = 1000;
 const MAX_ATTEMPTS = 8;
+const BATCH = 1024;
 
 export interface BlindedTable {
   readonly seed: Uint8Array;
@@ -65,14 +67,21 @@ export function buildBlindedTable(keys: Uint8Array[], serverKey: KeyObject): Bli
     const slots = place(keys, seed, size);
     if (!slots) continue;
     const elements = new Uint8Array(size * ELEMENT_BYTES);
-    for (let position = 0; position < size; position++) {
-      const index = slots[position] as number;
-      let element: Uint8Array | undefined;
-      if (index === -1) element = randomGroupElement();
-      else element = x25519(serverKey, hashToGroup(keys[index] as Uint8Array));
-      if (!element) throw new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point');
-      elements.set(element, position * ELEMENT_BYTES);
+    const filled = new Uint8Array(size);
+    for (let start = 0; start < size; start += BATCH) {
+      const positions: number[] = [];
+      for (let p = start; p < Math.min(size, start + BATCH); p++)
+        if ((slots[p] as number) !== -1) positions.push(p);
+      const hashed = hashToGroupBatch(positions.map((p) => keys[slots[p] as number] as Uint8Array));
+      positions.forEach((position, i) => {
+        const element = x25519(serverKey, hashed[i] as Uint8Array);
+        if (!element) throw new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point');
+        elements.set(element, position * ELEMENT_BYTES);
+        filled[position] = 1;
+      });
     }
+    for (let position = 0; position < size; position++)
+      if (!filled[position]) elements.set(randomGroupElement(), position * ELEMENT_BYTES);
     return { seed, size, elements };
   }
   throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
