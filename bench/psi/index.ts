@@ -11,6 +11,7 @@
  * Flags: --quick (smaller samples), --full (really build 100k). Results: bench/results/psi.json.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
@@ -33,7 +34,8 @@ const random = seededRandom(424242);
 const keys = DEFAULT_KEY_PARAMETERS;
 const out: Record<string, unknown> = { date: new Date().toISOString(), machine: describeMachine(), keys };
 
-console.log(`bench/psi — ${describeMachine()}`);
+console.log(`bench/psi — ${describeMachine()}; load average at start ${loadavg()[0]?.toFixed(1)}`);
+out.loadAverageAtStart = loadavg()[0];
 console.log(`robust keys: L = ${keys.keysPerImage} keys of b = ${keys.bitsPerKey} sampled bits\n`);
 
 const bankOf = (n: number) => ({
@@ -81,10 +83,10 @@ for (const n of [100_000, 1_000_000]) {
 out.tableBuild = builds;
 
 // ---- 1 + 2. vouchers ---------------------------------------------------------------------------
-const { client, server } = await createPsiThresholdMode({ threshold: 10, syntheticRate: 0.05 }).setup({
-  bank,
-});
-if (!(client instanceof PsiClient) || !(server instanceof PsiServer)) throw new Error('unexpected halves');
+// Same bank and table as above: the two halves exactly as createPsiThresholdMode().setup builds them.
+const params = { keys, table: built.table, serverPublic: built.serverPublic, threshold: 10 };
+const client = new PsiClient(params, { syntheticRate: 0.05, qualityFloor: 50 });
+const server = new PsiServer(built.serverKey, params, built.index, { radius: 31, qualityFloor: 50 });
 const IMAGES = quick ? 100 : 400;
 const images: PdqHash[] = [];
 for (let i = 0; i < IMAGES; i++)
@@ -190,6 +192,26 @@ for (const n of [100_000, 1_000_000])
     `  bank ${n.toLocaleString()}: ~${(Math.min(1, project(n)) * 100).toFixed(1)}% (projected from the per-key rate)`,
   );
 out.falseKeyMatch = { bank: BUILD_N, rate, projected100k: project(100_000), projected1M: project(1_000_000) };
+
+// ---- the trade-off, from the model (no crypto): b buys selectivity, costs recall ---------------
+console.log(
+  '\nmodel trade-off, L = 16: recall at d = 10/20/28/31 · share of random images opening vs banks of 10k/100k/1M',
+);
+const sweep: Record<string, unknown> = {};
+for (const bitsPerKey of [16, 20, 24, 28]) {
+  const p = { ...keys, bitsPerKey };
+  const rec = [10, 20, 28, 31].map((d) => modelRecall(d, p));
+  const fal = [1e4, 1e5, 1e6].map((n) => 1 - (1 - Math.min(1, n / 2 ** bitsPerKey)) ** keys.keysPerImage);
+  sweep[bitsPerKey] = { recall: rec, falseOpen: fal };
+  console.log(
+    `  b=${bitsPerKey}: ${rec.map((r) => r.toFixed(3)).join('/')} · ${fal.map((f) => `${(f * 100).toPrecision(2)}%`).join('/')}`,
+  );
+}
+out.modelSweep = sweep;
+out.loadAverageAtEnd = loadavg()[0];
+console.log(
+  `\nload average at end ${loadavg()[0]?.toFixed(1)} (2 cores shared with other jobs: timings are upper bounds)`,
+);
 
 const outDir = join(root, 'bench/results');
 mkdirSync(outDir, { recursive: true });
