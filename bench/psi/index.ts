@@ -15,6 +15,7 @@ import { loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  bitsPerKeyFor,
   buildPsiBank,
   createPsiThresholdMode,
   DEFAULT_KEY_PARAMETERS,
@@ -31,12 +32,19 @@ const quick = process.argv.includes('--quick');
 const full = process.argv.includes('--full');
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const random = seededRandom(424242);
-const keys = DEFAULT_KEY_PARAMETERS;
+const BUILD_N = quick ? 2_000 : 10_000;
+// b sized for the bank (as createPsiThresholdMode does): ≈1 % of random images open.
+const keys = {
+  ...DEFAULT_KEY_PARAMETERS,
+  bitsPerKey: bitsPerKeyFor(BUILD_N, DEFAULT_KEY_PARAMETERS.keysPerImage),
+};
 const out: Record<string, unknown> = { date: new Date().toISOString(), machine: describeMachine(), keys };
 
 console.log(`bench/psi — ${describeMachine()}; load average at start ${loadavg()[0]?.toFixed(1)}`);
 out.loadAverageAtStart = loadavg()[0];
-console.log(`robust keys: L = ${keys.keysPerImage} keys of b = ${keys.bitsPerKey} sampled bits\n`);
+console.log(
+  `robust keys: L = ${keys.keysPerImage} keys of b = ${keys.bitsPerKey} sampled bits (bitsPerKeyFor(${BUILD_N.toLocaleString()}); 100k → ${bitsPerKeyFor(1e5, keys.keysPerImage)}, 1M → ${bitsPerKeyFor(1e6, keys.keysPerImage)})\n`,
+);
 
 const bankOf = (n: number) => ({
   bankName: 'BENCH',
@@ -44,7 +52,6 @@ const bankOf = (n: number) => ({
 });
 
 // ---- 3. table build ----------------------------------------------------------------------------
-const BUILD_N = quick ? 2_000 : 10_000;
 const bank = bankOf(BUILD_N);
 let start = performance.now();
 const built = buildPsiBank(bank, keys);
@@ -109,7 +116,9 @@ for (const [i, pdq] of images.entries()) {
   vouchers.push({ bytes, accountId: context.accountId, n: i });
 }
 const voucherSize = vouchers[0]?.bytes.length ?? 0;
-const { client: client12 } = await createPsiThresholdMode({ keys: { keysPerImage: 12 } }).setup({
+const { client: client12 } = await createPsiThresholdMode({
+  keys: { keysPerImage: 12, bitsPerKey: 16 },
+}).setup({
   bank: { bankName: 'small', entries: bank.entries.slice(0, 100) },
 });
 const size12 = (
@@ -182,7 +191,8 @@ for (let i = 0; i < QUERIES; i++) {
 }
 const rate = falseImages / QUERIES;
 const perKey = 1 - (1 - rate) ** (1 / keys.keysPerImage);
-const project = (n: number) => 1 - (1 - perKey * (n / BUILD_N)) ** keys.keysPerImage;
+// Projection keeps b fixed at this bank's value (a larger bank would get a larger b).
+const project = (n: number) => 1 - (1 - Math.min(1, perKey * (n / BUILD_N))) ** keys.keysPerImage;
 console.log(`\nfalse key matches (random image opens its outer layer)`);
 console.log(
   `  bank ${BUILD_N.toLocaleString()}: ${(rate * 100).toFixed(2)}% of ${QUERIES.toLocaleString()} random images (measured; model ${(100 * (1 - (1 - BUILD_N / 2 ** keys.bitsPerKey) ** keys.keysPerImage)).toFixed(2)}%)`,
@@ -198,7 +208,7 @@ console.log(
   '\nmodel trade-off, L = 16: recall at d = 10/20/28/31 · share of random images opening vs banks of 10k/100k/1M',
 );
 const sweep: Record<string, unknown> = {};
-for (const bitsPerKey of [16, 20, 24, 28]) {
+for (const bitsPerKey of [16, 20, 22, 24, 28, 31]) {
   const p = { ...keys, bitsPerKey };
   const rec = [10, 20, 28, 31].map((d) => modelRecall(d, p));
   const fal = [1e4, 1e5, 1e6].map((n) => 1 - (1 - Math.min(1, n / 2 ** bitsPerKey)) ** keys.keysPerImage);

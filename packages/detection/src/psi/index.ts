@@ -1,6 +1,8 @@
 export { PsiError, type PsiErrorCode } from './errors.js';
 export {
+  bitsPerKeyFor,
   DEFAULT_KEY_PARAMETERS,
+  DEFAULT_TARGET_FALSE_OPEN_RATE,
   keySurvival,
   modelRecall,
   type RobustKeyParameters,

@@ -87,6 +87,26 @@ export function robustKeys(hash: PdqHash, params: RobustKeyParameters): Uint8Arr
   });
 }
 
+/** Default share of unrelated images allowed to open their outer layer (robust-key collisions). */
+export const DEFAULT_TARGET_FALSE_OPEN_RATE = 0.01;
+
+/**
+ * Bits per key for a bank of n entries so that a uniformly random image opens its outer layer
+ * (shares ≥ 1 of L keys with some entry) with probability ≈ ε: L·n·2^-b ≤ ε, i.e.
+ * b = ceil(log2(L·n/ε)), at least 16. Selectivity is bought with recall at large distances
+ * (see modelRecall); docs/detection-psi.md has the table.
+ */
+export function bitsPerKeyFor(
+  bankSize: number,
+  keysPerImage: number,
+  targetFalseOpenRate = DEFAULT_TARGET_FALSE_OPEN_RATE,
+): number {
+  if (!(targetFalseOpenRate > 0 && targetFalseOpenRate < 1))
+    throw new PsiError('PSI_INVALID_KEY_PARAMETERS', 'targetFalseOpenRate must be in (0, 1)');
+  const b = Math.ceil(Math.log2((Math.max(1, bankSize) * keysPerImage) / targetFalseOpenRate));
+  return Math.min(128, Math.max(16, b));
+}
+
 /** Probability a hash at distance d keeps one given key: C(256-d, b)/C(256, b). */
 export function keySurvival(distance: number, bitsPerKey: number): number {
   let p = 1;

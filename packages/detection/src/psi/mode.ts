@@ -11,6 +11,7 @@ import {
 import { x25519Base, x25519PrivateKey } from './crypto.js';
 import { PsiError } from './errors.js';
 import {
+  bitsPerKeyFor,
   DEFAULT_KEY_PARAMETERS,
   type RobustKeyParameters,
   robustKeys,
@@ -24,7 +25,10 @@ export interface PsiThresholdOptions {
   readonly threshold?: number;
   /** Fraction of images whose voucher is synthetic (default 0.05). */
   readonly syntheticRate?: number;
+  /** Robust-key parameters; bitsPerKey defaults to bitsPerKeyFor(bank size, L, targetFalseOpenRate). */
   readonly keys?: Partial<RobustKeyParameters>;
+  /** Share of unrelated images allowed to open their outer layer (default 0.01); sizes b. */
+  readonly targetFalseOpenRate?: number;
   /** Scripted randomness for the synthetic decision (tests); default crypto-random. */
   readonly random?: () => number;
   readonly maxCombinations?: number;
@@ -76,15 +80,23 @@ export function buildPsiBank(bank: BankSnapshot, keys: RobustKeyParameters) {
 export function createPsiThresholdMode(options: PsiThresholdOptions = {}): DetectionModeFactory {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const syntheticRate = options.syntheticRate ?? DEFAULT_SYNTHETIC_RATE;
-  const keys: RobustKeyParameters = { ...DEFAULT_KEY_PARAMETERS, ...options.keys };
+  const base: RobustKeyParameters = { ...DEFAULT_KEY_PARAMETERS, ...options.keys };
   validate(threshold, syntheticRate);
-  validateKeyParameters(keys);
+  validateKeyParameters(base);
+  const target = options.targetFalseOpenRate;
+  if (target !== undefined) bitsPerKeyFor(1, 1, target); // validates
   return {
     name: 'psi-threshold',
     leakage: PSI_THRESHOLD_LEAKAGE,
     async setup(setup: DetectionSetupOptions) {
       const radius = setup.radius ?? DEFAULT_RADIUS;
       const qualityFloor = setup.qualityFloor ?? DEFAULT_QUALITY_FLOOR;
+      const keys: RobustKeyParameters = {
+        ...base,
+        bitsPerKey:
+          options.keys?.bitsPerKey ??
+          bitsPerKeyFor(setup.bank.entries.length, base.keysPerImage, options.targetFalseOpenRate),
+      };
       const built = buildPsiBank(setup.bank, keys);
       const params: PsiPublicParameters = {
         keys,

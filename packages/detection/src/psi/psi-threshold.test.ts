@@ -6,6 +6,7 @@ import type { BankSnapshot, DetectionContext, ImageSignals } from '../mode.js';
 import { detectionModeSuite } from '../test-support/detection.suite.js';
 import { hashToGroup, x25519, x25519Base, x25519PrivateKey } from './crypto.js';
 import {
+  bitsPerKeyFor,
   createPsiThresholdMode,
   DEFAULT_KEY_PARAMETERS,
   modelRecall,
@@ -106,6 +107,17 @@ describe('psi-threshold: robust keys', () => {
     assert.ok(collisions <= 1, `${collisions} key collisions with 50 random hashes`);
   });
 
+  it('bitsPerKeyFor sizes b so that L·n·2^-b stays under the target false-open rate', () => {
+    assert.equal(bitsPerKeyFor(2002, 16), 22);
+    assert.equal(bitsPerKeyFor(100_000, 16), 28);
+    assert.equal(bitsPerKeyFor(10, 16), 16, 'never below 16');
+    for (const n of [1000, 10_000, 1_000_000]) {
+      const b = bitsPerKeyFor(n, 16, 0.02);
+      assert.ok((16 * n) / 2 ** b <= 0.02 && (16 * n) / 2 ** (b - 1) > 0.02);
+    }
+    assert.throws(() => bitsPerKeyFor(10, 16, 0), errorCode('PSI_INVALID_KEY_PARAMETERS'));
+  });
+
   it('model recall falls with distance: exact at 0, lossy near the 31-bit radius', () => {
     assert.equal(modelRecall(0, DEFAULT_KEY_PARAMETERS), 1);
     assert.ok(modelRecall(10, DEFAULT_KEY_PARAMETERS) > 0.999);
@@ -137,6 +149,7 @@ describe('psi-threshold: threshold t = 3', { timeout: 120_000 }, () => {
 
     const before3 = server.inspect(account);
     assert.equal(before3.stored, 5);
+    assert.equal(before3.outerOpened, 2, 'only the two near-duplicates opened their outer layer');
     assert.equal(before3.accountKeyReconstructed, false);
     assert.deepEqual(before3.decryptedPayloads, []);
     assert.equal(new Set(before3.voucherSizes).size, 1, 'every stored voucher has the same size');
