@@ -199,7 +199,7 @@ console.log(
 );
 for (const n of [100_000, 1_000_000])
   console.log(
-    `  bank ${n.toLocaleString()}: ~${(Math.min(1, project(n)) * 100).toFixed(1)}% (projected from the per-key rate)`,
+    `  bank ${n.toLocaleString()}: ~${(Math.min(1, project(n)) * 100).toFixed(1)}% (projected, b = ${keys.bitsPerKey} kept; bitsPerKeyFor would raise it)`,
   );
 out.falseKeyMatch = { bank: BUILD_N, rate, projected100k: project(100_000), projected1M: project(1_000_000) };
 
