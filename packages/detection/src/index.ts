@@ -38,6 +38,7 @@ export {
   type LeakageStatement,
   type ServerEvaluator,
 } from './mode.js';
+export * from './psi/index.js';
 export { detectionMode, detectionModes } from './registry.js';
 export {
   ServerPlaintextClient,

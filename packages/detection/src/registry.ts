@@ -1,10 +1,11 @@
 // Every detection mode by name: what the client SDK, the server and bench/detection look modes up
-// in. A mode joins by adding its factory here (psi-threshold is merged separately).
+// in. A mode joins by adding its factory here.
 import { clientMatchMode } from './client-match.js';
 import { enclaveMode } from './enclave/enclave.js';
 import { DetectionError } from './errors.js';
 import { heFuzzyMode } from './he/mode.js';
 import type { DetectionModeFactory, DetectionModeName } from './mode.js';
+import { psiThresholdMode } from './psi/index.js';
 import { serverPlaintextMode } from './server-plaintext.js';
 
 export const detectionModes: Readonly<Partial<Record<DetectionModeName, DetectionModeFactory>>> = {
@@ -12,6 +13,7 @@ export const detectionModes: Readonly<Partial<Record<DetectionModeName, Detectio
   'client-match': clientMatchMode,
   enclave: enclaveMode,
   'he-fuzzy': heFuzzyMode,
+  'psi-threshold': psiThresholdMode,
 };
 
 /** The registered factory for `name`, or DETECTION_UNKNOWN_MODE. */

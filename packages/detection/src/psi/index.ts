@@ -1,0 +1,28 @@
+export { PsiError, type PsiErrorCode } from './errors.js';
+export {
+  bitsPerKeyFor,
+  DEFAULT_KEY_PARAMETERS,
+  DEFAULT_TARGET_FALSE_OPEN_RATE,
+  keySurvival,
+  modelRecall,
+  type RobustKeyParameters,
+  robustKeys,
+} from './keys.js';
+export {
+  buildPsiBank,
+  createPsiThresholdMode,
+  DEFAULT_SYNTHETIC_RATE,
+  DEFAULT_THRESHOLD,
+  PSI_THRESHOLD_LEAKAGE,
+  type PsiThresholdOptions,
+  psiThresholdMode,
+} from './mode.js';
+export {
+  type PsiAccountView,
+  PsiClient,
+  type PsiPublicParameters,
+  PsiServer,
+  type StoredVoucher,
+} from './protocol.js';
+export { type BlindedTable, CUCKOO_SLOTS_PER_KEY } from './table.js';
+export { voucherBytes } from './voucher.js';

@@ -1,0 +1,165 @@
+// The psi-threshold DetectionModeFactory.
+
+import { randomBytes } from 'node:crypto';
+import { DetectionError } from '../errors.js';
+import {
+  type BankSnapshot,
+  DEFAULT_QUALITY_FLOOR,
+  DEFAULT_RADIUS,
+  type DetectionModeFactory,
+  type DetectionSetupOptions,
+  type LeakageStatement,
+} from '../mode.js';
+import { readHeader, withHeader } from '../wire.js';
+import { x25519Base, x25519PrivateKey } from './crypto.js';
+import { PsiError } from './errors.js';
+import {
+  bitsPerKeyFor,
+  DEFAULT_KEY_PARAMETERS,
+  type RobustKeyParameters,
+  robustKeys,
+  validateKeyParameters,
+} from './keys.js';
+import { type PsiBankIndex, PsiClient, type PsiPublicParameters, PsiServer } from './protocol.js';
+import { buildBlindedTable } from './table.js';
+
+export interface PsiThresholdOptions {
+  /** t: matching vouchers an account needs before the server learns anything (default 10). */
+  readonly threshold?: number;
+  /** Fraction of images whose voucher is synthetic (default 0.05). */
+  readonly syntheticRate?: number;
+  /** Robust-key parameters; bitsPerKey defaults to bitsPerKeyFor(bank size, L, targetFalseOpenRate). */
+  readonly keys?: Partial<RobustKeyParameters>;
+  /** Share of unrelated images allowed to open their outer layer (default 0.01); sizes b. */
+  readonly targetFalseOpenRate?: number;
+  /** Scripted randomness for the synthetic decision (tests); default crypto-random. */
+  readonly random?: () => number;
+  readonly maxCombinations?: number;
+}
+
+export const DEFAULT_THRESHOLD = 10;
+export const DEFAULT_SYNTHETIC_RATE = 0.05;
+
+export const PSI_THRESHOLD_LEAKAGE: LeakageStatement = {
+  server:
+    "Below t matching vouchers per account: nothing about any image, not even how many matched (synthetic vouchers open like matches and carry dummy shares); it sees each voucher's size, time and account. At t it reconstructs the account key and decrypts exactly the vouchers whose robust key hit the bank (PDQ hash, quality, conversation/message id, attachment key), then confirms the distance; a robust-key collision (an unrelated image sharing one sampled-bit key) is decrypted too and then discarded.",
+  client:
+    'The blinded table (u(k·H(key)) per bank key, cuckoo-placed, random padding) reveals nothing about entries without the server key; it reveals the table size (≈ 2.2 × bank size × L) and the public key-sampling parameters. The client never learns whether any of its images matched.',
+  subversion:
+    'The server can put any hash into the table (the client cannot check entries against the bank commitment), so a subverted bank matches whatever it targets; the threshold and synthetic vouchers still hold it to t matches per account before anything decrypts. A subverted client can withhold or forge vouchers.',
+};
+
+function validate(threshold: number, syntheticRate: number): void {
+  if (!Number.isInteger(threshold) || threshold < 1 || threshold > 1000)
+    throw new PsiError('PSI_INVALID_THRESHOLD', 'threshold must be an integer in 1..1000');
+  if (!(syntheticRate >= 0 && syntheticRate < 1))
+    throw new PsiError('PSI_INVALID_SYNTHETIC_RATE', 'syntheticRate must be in [0, 1)');
+}
+
+/** Builds the server's secret key, the bank's key index and the blinded table. */
+export function buildPsiBank(bank: BankSnapshot, keys: RobustKeyParameters) {
+  if (bank.entries.length === 0) throw new PsiError('PSI_EMPTY_BANK', 'bank.entries is empty');
+  validateKeyParameters(keys);
+  const keyIndex = new Map<string, number[]>();
+  const distinct: Uint8Array[] = [];
+  bank.entries.forEach((entry, index) => {
+    for (const key of robustKeys(entry.pdq, keys)) {
+      const id = Buffer.from(key).toString('hex');
+      const list = keyIndex.get(id);
+      if (list) {
+        if (list[list.length - 1] !== index) list.push(index);
+      } else {
+        keyIndex.set(id, [index]);
+        distinct.push(key);
+      }
+    }
+  });
+  const serverKey = x25519PrivateKey(randomBytes(32));
+  const table = buildBlindedTable(distinct, serverKey);
+  const index: PsiBankIndex = { bankName: bank.bankName, entries: bank.entries, keyIndex };
+  return { serverKey, serverPublic: x25519Base(serverKey), table, index, distinctKeys: distinct.length };
+}
+
+export function createPsiThresholdMode(options: PsiThresholdOptions = {}): DetectionModeFactory & {
+  /** Both halves as PsiClient / PsiServer (raw vouchers, no shared header), for tests and benches. */
+  setupDetailed(setup: DetectionSetupOptions): Promise<{ client: PsiClient; server: PsiServer }>;
+} {
+  const threshold = options.threshold ?? DEFAULT_THRESHOLD;
+  const syntheticRate = options.syntheticRate ?? DEFAULT_SYNTHETIC_RATE;
+  const base: RobustKeyParameters = { ...DEFAULT_KEY_PARAMETERS, ...options.keys };
+  validate(threshold, syntheticRate);
+  validateKeyParameters(base);
+  const target = options.targetFalseOpenRate;
+  if (target !== undefined) bitsPerKeyFor(1, 1, target); // validates
+  const setupDetailed = async (setup: DetectionSetupOptions) => {
+    const radius = setup.radius ?? DEFAULT_RADIUS;
+    const qualityFloor = setup.qualityFloor ?? DEFAULT_QUALITY_FLOOR;
+    const keys: RobustKeyParameters = {
+      ...base,
+      bitsPerKey:
+        options.keys?.bitsPerKey ??
+        bitsPerKeyFor(setup.bank.entries.length, base.keysPerImage, options.targetFalseOpenRate),
+    };
+    const built = buildPsiBank(setup.bank, keys);
+    const params: PsiPublicParameters = {
+      keys,
+      table: built.table,
+      serverPublic: built.serverPublic,
+      threshold,
+    };
+    const client = new PsiClient(params, { syntheticRate, qualityFloor, random: options.random });
+    const server = new PsiServer(built.serverKey, params, built.index, {
+      radius,
+      qualityFloor,
+      maxCombinations: options.maxCombinations,
+    });
+    return { client, server };
+  };
+  return {
+    name: 'psi-threshold',
+    leakage: PSI_THRESHOLD_LEAKAGE,
+    setupDetailed,
+    async setup(setup: DetectionSetupOptions) {
+      const { client, server } = await setupDetailed(setup);
+      // Through the system vouchers carry the shared detection header (registry, send path), so
+      // a payload from another mode is refused the same way everywhere; the voucher sits inside.
+      return {
+        client: {
+          mode: 'psi-threshold' as const,
+          prepare: async (signals: Parameters<typeof client.prepare>[0]) => {
+            const voucher = await client.prepare(signals);
+            return voucher === undefined ? undefined : withHeader('psi-threshold', voucher);
+          },
+        },
+        server: {
+          mode: 'psi-threshold' as const,
+          evaluate: async (payload: Uint8Array, context: Parameters<typeof server.evaluate>[1]) => {
+            const voucher = readHeader('psi-threshold', payload);
+            try {
+              return await server.evaluate(voucher, context);
+            } catch (error) {
+              if (error instanceof PsiError && error.code === 'PSI_MALFORMED_VOUCHER') {
+                throw new DetectionError(
+                  'DETECTION_MALFORMED_PAYLOAD',
+                  'psi-threshold voucher refused (PSI_MALFORMED_VOUCHER)',
+                );
+              }
+              throw error;
+            }
+          },
+        },
+        close: async () => {},
+      };
+    },
+  };
+}
+
+/**
+ * The per-image configuration (t = 1, no synthetic vouchers) that the shared acceptance suite and
+ * a one-image-at-a-time registry exercise: every matching image is revealed at once. Production
+ * deployments use createPsiThresholdMode({ threshold: t > 1, syntheticRate > 0 }).
+ */
+export const psiThresholdMode: DetectionModeFactory = createPsiThresholdMode({
+  threshold: 1,
+  syntheticRate: 0,
+});

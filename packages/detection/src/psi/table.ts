@@ -1,0 +1,88 @@
+// The blinded table: every distinct robust key y of the bank, stored as u(k·H(y)) in a two-choice
+// cuckoo table (positions from SHA-256(tableSeed, y)); empty slots hold fresh random elements of
+// the same group, so the table is a list of indistinguishable group elements. The client learns
+// its size (hence roughly the number of distinct keys = bank size × L) and nothing about entries
+// (DDH: k·H(y) is pseudorandom without k).
+
+import type { KeyObject } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
+import { PsiError } from './errors.js';
+
+export const ELEMENT_BYTES = 32;
+/** Table slots per distinct key: two-choice cuckoo hashing needs load < 1/2. */
+export const CUCKOO_SLOTS_PER_KEY = 2.2;
+const MAX_KICKS = 1000;
+const MAX_ATTEMPTS = 8;
+const BATCH = 1024;
+
+export interface BlindedTable {
+  readonly seed: Uint8Array;
+  readonly size: number;
+  /** size × 32 bytes. */
+  readonly elements: Uint8Array;
+}
+
+export function cuckooPositions(seed: Uint8Array, key: Uint8Array, size: number): [number, number] {
+  const h = sha256.create().update(seed).update(key).digest();
+  const view = new DataView(h.buffer, h.byteOffset, h.byteLength);
+  const a = view.getUint32(0) % size;
+  let b = view.getUint32(4) % size;
+  if (b === a) b = (a + 1) % size;
+  return [a, b];
+}
+
+export function tableElement(table: BlindedTable, position: number): Uint8Array {
+  return table.elements.subarray(position * ELEMENT_BYTES, (position + 1) * ELEMENT_BYTES);
+}
+
+/** Places keys (indices into `keys`) in a cuckoo table; undefined on failure (caller reseeds). */
+function place(keys: Uint8Array[], seed: Uint8Array, size: number): Int32Array | undefined {
+  const slots = new Int32Array(size).fill(-1);
+  for (let i = 0; i < keys.length; i++) {
+    let current = i;
+    let position = cuckooPositions(seed, keys[i] as Uint8Array, size)[0];
+    let placed = false;
+    for (let kick = 0; kick < MAX_KICKS; kick++) {
+      const evicted = slots[position] as number;
+      slots[position] = current;
+      if (evicted === -1) {
+        placed = true;
+        break;
+      }
+      current = evicted;
+      const [a, b] = cuckooPositions(seed, keys[current] as Uint8Array, size);
+      position = position === a ? b : a;
+    }
+    if (!placed) return undefined;
+  }
+  return slots;
+}
+
+export function buildBlindedTable(keys: Uint8Array[], serverKey: KeyObject): BlindedTable {
+  const size = Math.max(8, Math.ceil(keys.length * CUCKOO_SLOTS_PER_KEY));
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const seed = new Uint8Array(randomBytes(16));
+    const slots = place(keys, seed, size);
+    if (!slots) continue;
+    const elements = new Uint8Array(size * ELEMENT_BYTES);
+    const filled = new Uint8Array(size);
+    for (let start = 0; start < size; start += BATCH) {
+      const positions: number[] = [];
+      for (let p = start; p < Math.min(size, start + BATCH); p++)
+        if ((slots[p] as number) !== -1) positions.push(p);
+      const hashed = hashToGroupBatch(positions.map((p) => keys[slots[p] as number] as Uint8Array));
+      positions.forEach((position, i) => {
+        const element = x25519(serverKey, hashed[i] as Uint8Array);
+        if (!element) throw new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point');
+        elements.set(element, position * ELEMENT_BYTES);
+        filled[position] = 1;
+      });
+    }
+    for (let position = 0; position < size; position++)
+      if (!filled[position]) elements.set(randomGroupElement(), position * ELEMENT_BYTES);
+    return { seed, size, elements };
+  }
+  throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
+}
