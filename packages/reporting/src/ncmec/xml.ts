@@ -177,6 +177,19 @@ export function parseXml(xml: string): XmlElement {
   const bad = forbiddenXmlCharacters(xml);
   if (bad.length > 0)
     throw malformed(`the document contains ${bad.join(', ')}, which XML 1.0 does not allow`);
+  for (const ref of xml.matchAll(/&#(x[0-9a-fA-F]+|[0-9]+);/g)) {
+    const digits = ref[1]!;
+    const point = digits.startsWith('x') ? Number.parseInt(digits.slice(1), 16) : Number.parseInt(digits, 10);
+    const allowed =
+      point === 0x9 ||
+      point === 0xa ||
+      point === 0xd ||
+      (point >= 0x20 && point <= 0xd7ff) ||
+      (point >= 0xe000 && point <= 0xfffd) ||
+      (point >= 0x10000 && point <= 0x10ffff);
+    if (!allowed)
+      throw malformed(`the character reference ${ref[0]} names a character XML 1.0 does not allow`);
+  }
   const verdict = XMLValidator.validate(xml);
   if (verdict !== true) throw malformed(`not well-formed XML: ${verdict.err.msg} (line ${verdict.err.line})`);
   const nodes = parser.parse(xml) as OrderedNode[];
