@@ -45,6 +45,7 @@ export {
   type Role,
   reduceCase,
 } from './moderation.js';
+export * from './ncmec/index.js';
 export {
   type Count,
   computeTransparency,
