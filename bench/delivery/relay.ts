@@ -18,19 +18,19 @@ server.on('connection', (socket, request) => {
   socket.on('message', (data) => {
     const frame = JSON.parse(String(data)) as {
       type: string;
-      to?: string;
+      to?: string | string[];
       messageId?: string;
       message?: string;
     };
     if (frame.type !== 'send' || frame.to === undefined) return;
     seq++;
     const receivedAt = Date.now();
-    sockets.get(frame.to)?.send(
-      JSON.stringify({
-        type: 'items',
-        items: [{ seq, kind: 'application', messageId: frame.messageId, payload: frame.message, receivedAt }],
-      }),
-    );
+    const items = JSON.stringify({
+      type: 'items',
+      items: [{ seq, kind: 'application', messageId: frame.messageId, payload: frame.message, receivedAt }],
+    });
+    // `to` is one recipient id, or a list for fan-out: the frame is serialised once either way.
+    for (const to of Array.isArray(frame.to) ? frame.to : [frame.to]) sockets.get(to)?.send(items);
     socket.send(JSON.stringify({ type: 'sent', messageId: frame.messageId, seq, receivedAt }));
   });
 });

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SafelightClient } from '@safelight/client';
 import { MemoryStateStore } from '@safelight/e2ee';
+import { type NcmecTestDouble, startNcmecTestDouble } from '@safelight/reporting';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import WebSocket from 'ws';
@@ -341,5 +342,113 @@ describe('evidence preservation: encrypted at rest, legal holds, deletion at the
     const audit = await asStaff('auditor', 'GET', '/v1/mod/audit');
     assert.ok(audit.body.entries.some((e: { action: string }) => e.action === 'evidence.delete'));
     assert.equal(audit.body.chain.ok, true);
+  });
+});
+
+describe('CyberTipline: a decision files the case with NCMEC exactly once', () => {
+  let server: RunningServer;
+  let double: NcmecTestDouble;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+
+  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${server.url}${path}`, {
+      method,
+      headers: {
+        authorization: `Staff ${staff[who].token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
+    return { status: response.status, body: (await response.json()) as any };
+  };
+
+  before(async () => {
+    double = await startNcmecTestDouble({ username: 'esp', password: 'esp-secret', hangMs: 1500 });
+    server = await startTestServer({
+      dataDir: await tempDir('safelight-ncmec-'),
+      moderation: {
+        staff: Object.values(staff),
+        sweepIntervalMs: 0,
+        ncmec: {
+          baseUrl: double.url,
+          username: 'esp',
+          password: 'esp-secret',
+          timeoutMs: 300,
+          retry: { baseDelayMs: 10 },
+          reporter: {
+            reportingPerson: {
+              firstName: 'Trust',
+              lastName: 'Safety',
+              emails: [{ address: 'safety@example.org' }],
+            },
+          },
+        },
+      },
+    });
+    const register = (handle: string) =>
+      SafelightClient.register({ serverUrl: server.url, handle, store: new MemoryStateStore(), WebSocket });
+    alice = await register('ncmec_alice');
+    bob = await register('ncmec_bob');
+  });
+
+  after(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await server?.close();
+    await double?.close();
+  });
+
+  it('report with an image -> verified case -> "report to NCMEC" -> submit, upload, fileinfo, finish once, despite a lost finish answer', async () => {
+    const conversation = await alice.createConversation([bob.accountId]);
+    await bob.sync();
+    // The "known" image: an ordinary generated picture standing in for a bank entry.
+    const image = await noiseJpeg(96, 72);
+    const sent = await alice.sendMessage(conversation, {
+      text: 'hostile <text> ]]> & \u0001 control',
+      attachments: [{ bytes: image, mediaType: 'image/jpeg' }],
+    });
+    await bob.sync();
+    const receipt = await bob.report(
+      bob.prepareReport(conversation, [sent.messageId], {
+        category: 'Child Pornography (possession, manufacture, and distribution)',
+      }),
+    );
+    assert.equal(receipt.messages[0]?.verified, true);
+    const view = await asStaff('senior', 'GET', `/v1/mod/cases/${receipt.caseId}`);
+    assert.equal(view.body.reports[0].body.messages[0].verification.verified, true);
+
+    double.injectFault('finish', { kind: 'timeout' }); // NCMEC finishes; the answer is lost
+    const decided = await asStaff('senior', 'POST', `/v1/mod/cases/${receipt.caseId}/events`, {
+      type: 'decide',
+      decision: 'report-to-ncmec',
+      reason: 'known image shared',
+    });
+    assert.equal(decided.status, 200);
+    const deadline = Date.now() + 20_000;
+    let record: { state?: string; reportId?: string } | null = null;
+    while (Date.now() < deadline) {
+      record = (await asStaff('auditor', 'GET', `/v1/mod/cases/${receipt.caseId}/ncmec`)).body.record;
+      if (record?.state === 'finished') break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    assert.equal(record?.state, 'finished');
+    const effective = double.calls
+      .filter((c) => c.responseCode === 0 && c.endpoint !== 'status')
+      .map((c) => c.endpoint);
+    assert.deepEqual(effective, ['submit', 'upload', 'fileinfo', 'finish']);
+    assert.equal(double.callsTo('submit').length, 1, 'never submitted twice');
+    assert.equal(double.reports.size, 1);
+    const [filed] = [...double.reports.values()];
+    assert.ok(filed?.finished);
+    assert.deepEqual(Buffer.from(filed?.files[0]?.bytes ?? []), Buffer.from(image));
+    assert.ok(!filed?.xml.includes('\u0001'), 'control characters never reach the XML');
+    assert.ok(filed?.xml.includes('hostile &lt;text&gt; ]]&gt; &amp;'), 'user text is escaped');
+    // Running it again resumes from the record: nothing is filed twice.
+    const again = await asStaff('senior', 'POST', `/v1/mod/cases/${receipt.caseId}/ncmec`);
+    assert.equal(again.body.record.state, 'finished');
+    assert.equal(double.callsTo('submit').length, 1);
+    const audit = (await asStaff('auditor', 'GET', '/v1/mod/audit')).body.entries;
+    assert.ok(audit.some((e: { action: string }) => e.action === 'ncmec.filed'));
   });
 });

@@ -13,6 +13,15 @@ import {
   derivePriority,
   evidenceExpiresAt,
   INCIDENT_TYPES,
+  type IncidentType,
+  type NcmecCaseFile,
+  type NcmecCaseSubmission,
+  NcmecClient,
+  NcmecReporter,
+  type NcmecReportingParty,
+  type NcmecRetryPolicy,
+  type NcmecSubmissionRecord,
+  type NcmecSubmissionStore,
   PRIORITIES,
   type Priority,
   ReportingError,
@@ -46,6 +55,18 @@ export interface StaffMember {
   readonly token: string;
 }
 
+export interface NcmecConfig {
+  /** NCMEC_BASE_URLS.test in staging, production in production, a test double in tests. */
+  readonly baseUrl: string;
+  readonly username: string;
+  readonly password: string;
+  /** The ESP's reporting party (who NCMEC contacts). */
+  readonly reporter: NcmecReportingParty;
+  readonly platform?: string;
+  readonly timeoutMs?: number;
+  readonly retry?: NcmecRetryPolicy;
+}
+
 export interface ModerationConfig {
   /** Staff accounts. Production would take these from the operator's SSO; here, configuration. */
   readonly staff?: readonly StaffMember[];
@@ -53,6 +74,8 @@ export interface ModerationConfig {
   readonly retentionMs?: number;
   /** How often expired evidence is swept (default hourly; 0 = only on demand). */
   readonly sweepIntervalMs?: number;
+  /** The CyberTipline connection; without it "report-to-ncmec" decisions are recorded but not filed. */
+  readonly ncmec?: NcmecConfig;
   /** Franks older than this do not verify in a report (default 1 year). */
   readonly maxReportAgeMs?: number;
 }
@@ -455,7 +478,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       const staff = staffOf(request);
       const at = now();
       const event = { ...request.body, at, actorId: staff.id } as unknown as CaseEvent;
-      return writer.submit(async (tx) => {
+      const result = await writer.submit(async (tx) => {
         const q = reportingQueries(tx);
         const row = await q.caseById(request.params.caseId);
         if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
@@ -481,6 +504,14 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         });
         return { caseId: row.caseId, state };
       });
+      if (event.type === 'decide' && event.decision === 'report-to-ncmec' && ncmec) {
+        // "As soon as reasonably possible" (18 USC 2258A), but not inside the moderator's request:
+        // filed in the background, retried by the reporter, resumable with POST .../ncmec.
+        fileWithNcmec(result.caseId, 'system').catch((error: unknown) =>
+          app.log.error({ err: error, caseId: result.caseId }, 'NCMEC filing did not complete'),
+        );
+      }
+      return result;
     },
   );
 
@@ -672,6 +703,176 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         .jpeg({ quality: 60 })
         .toBuffer();
       return reply.type('image/jpeg').header('cache-control', 'no-store').send(preview);
+    },
+  );
+
+  // ---- NCMEC CyberTipline: a "report-to-ncmec" decision files the case (docs/ncmec.md) ----
+  const ncmecConfig = options.config?.ncmec;
+  const ncmecStore: NcmecSubmissionStore = {
+    load: async (caseId) => {
+      const record = await reportingQueries(repository).ncmecRecord(caseId);
+      return record === undefined ? undefined : (JSON.parse(record) as NcmecSubmissionRecord);
+    },
+    // Durable when it resolves: the writer answers only after its transaction commits.
+    save: (record) =>
+      writer.submit((tx) => reportingQueries(tx).saveNcmecRecord(record.caseId, JSON.stringify(record))),
+  };
+  const ncmec = ncmecConfig
+    ? new NcmecReporter({
+        client: new NcmecClient({
+          baseUrl: ncmecConfig.baseUrl,
+          username: ncmecConfig.username,
+          password: ncmecConfig.password,
+          ...(ncmecConfig.timeoutMs === undefined ? {} : { timeoutMs: ncmecConfig.timeoutMs }),
+        }),
+        store: ncmecStore,
+        ...(ncmecConfig.retry === undefined ? {} : { retry: ncmecConfig.retry }),
+      })
+    : undefined;
+  /** One filing per case at a time: a second trigger waits for the first. */
+  const filings = new Map<string, Promise<NcmecSubmissionRecord | undefined>>();
+
+  type PreservedMessage = {
+    conversationId: string;
+    messageId: string;
+    senderAccountId: string;
+    receivedAt: number;
+    text: string;
+    verification?: { verified: boolean };
+    attachments: Array<{ file?: number; mediaType: string; size: number }>;
+  };
+
+  /** The case as a CyberTipline submission: verified messages as the chat, preserved files with hashes. */
+  async function ncmecSubmission(caseId: string, config: NcmecConfig): Promise<NcmecCaseSubmission> {
+    const q = reportingQueries(repository);
+    const row = await q.caseById(caseId);
+    if (!row) throw new ServerError('NOT_FOUND', `no case ${caseId}`);
+    const events = await q.events(caseId);
+    const state = reduceCase(events);
+    const revealed = new Set(events.flatMap((e) => (e.type === 'reveal' ? [e.itemId] : [])));
+    const reports = openReports(await q.reportsOfCase(caseId));
+    const seen = new Set<string>();
+    const messages: Array<PreservedMessage & { reportId: string }> = [];
+    let category: IncidentType | undefined;
+    for (const report of reports) {
+      const body = report.body as {
+        deleted?: boolean;
+        category?: IncidentType;
+        messages?: PreservedMessage[];
+      };
+      if (body.deleted) continue;
+      category ??= body.category;
+      for (const m of body.messages ?? []) {
+        if (!m.verification?.verified || seen.has(m.messageId)) continue; // only what the franks prove
+        seen.add(m.messageId);
+        messages.push({ ...m, reportId: report.reportId });
+      }
+    }
+    if (messages.length === 0)
+      throw new ServerError('VALIDATION_FAILED', `case ${caseId} has no verified reported message`);
+    messages.sort((a, b) => a.receivedAt - b.receivedAt);
+    const files: NcmecCaseFile[] = [];
+    for (const m of messages) {
+      for (const a of m.attachments) {
+        if (a.file === undefined) continue;
+        const bytes = await evidenceFiles.get(m.reportId, a.file);
+        files.push({
+          key: `${m.reportId}/${a.file}`,
+          bytes,
+          fileName: `${m.messageId}-${a.file}`,
+          contentType: a.mediaType,
+          facts: {
+            fileName: `${m.messageId}-${a.file}`,
+            uploadedToEspAt: new Date(m.receivedAt),
+            viewedByEsp: revealed.has(`${m.reportId}/${a.file}`),
+            originalHashes: [
+              { type: 'MD5', value: createHash('md5').update(bytes).digest('hex') },
+              { type: 'SHA256', value: createHash('sha256').update(bytes).digest('hex') },
+            ],
+          },
+        });
+      }
+    }
+    const first = messages[0] as PreservedMessage;
+    return {
+      caseId,
+      files,
+      report: {
+        incident: {
+          type:
+            category ??
+            (files.length > 0
+              ? 'Child Pornography (possession, manufacture, and distribution)'
+              : 'Online Enticement of Children for Sexual Acts'),
+          platform: config.platform ?? 'Safelight Messenger',
+          dateTime: new Date(first.receivedAt),
+          dateTimeDescription: 'Time the first reported message was received by the server',
+        },
+        chats: [
+          {
+            chatClient: 'Safelight Messenger (MLS end-to-end encrypted)',
+            chatRoomName: first.conversationId,
+            content: messages
+              .map((m) => `[${new Date(m.receivedAt).toISOString()}] ${m.senderAccountId}: ${m.text}`)
+              .join('\n'),
+            additionalInfo: 'Disclosed by a recipient; every message verified by its server frank',
+          },
+        ],
+        reporter: config.reporter,
+        reportedUsers: [
+          {
+            espIdentifier: row.subjectAccountId,
+            accountStatus:
+              state.decision === 'suspend' ? { kind: 'permanentlyDisabled' } : { kind: 'active' },
+          },
+        ],
+      },
+    };
+  }
+
+  /** Files (or resumes filing) a case; audited; never submits twice (NcmecReporter's record). */
+  function fileWithNcmec(caseId: string, actorId: string): Promise<NcmecSubmissionRecord | undefined> {
+    const running = filings.get(caseId);
+    if (running) return running;
+    const run = (async () => {
+      if (!ncmec || !ncmecConfig)
+        throw new ServerError('VALIDATION_FAILED', 'NCMEC reporting is not configured (moderation.ncmec)');
+      const filed = await ncmec.file(await ncmecSubmission(caseId, ncmecConfig));
+      const at = now();
+      await writer.submit((tx) =>
+        audit(reportingQueries(tx), {
+          at,
+          actorId,
+          role: 'system',
+          action: 'ncmec.filed',
+          caseId,
+          details: { reportId: filed.reportId },
+        }),
+      );
+      return ncmec.record(caseId);
+    })().finally(() => filings.delete(caseId));
+    filings.set(caseId, run);
+    return run;
+  }
+
+  app.get<{ Params: { caseId: string } }>(
+    '/v1/mod/cases/:caseId/ncmec',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      staffOf(request);
+      return { record: (await ncmecStore.load(request.params.caseId)) ?? null };
+    },
+  );
+
+  app.post<{ Params: { caseId: string } }>(
+    '/v1/mod/cases/:caseId/ncmec',
+    { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
+    async (request) => {
+      const staff = staffOf(request);
+      if (staff.role !== 'admin' && staff.role !== 'senior-moderator') {
+        throw new ServerError('FORBIDDEN', 'NCMEC filings are run by senior moderators and admins');
+      }
+      return { record: await fileWithNcmec(request.params.caseId, staff.id) };
     },
   );
 

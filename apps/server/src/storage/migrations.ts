@@ -197,6 +197,16 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // CyberTipline submissions per case (routes/ncmec.ts): the exactly-once flow's durable record.
+    '0004_ncmec': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('mod_ncmec')
+          .addColumn('case_id', 'text', (c) => c.primaryKey())
+          .addColumn('record', 'text', (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 

@@ -19,6 +19,7 @@ export interface ReportingDatabase {
     body: string;
   };
   mod_audit: { seq: number; entry: string };
+  mod_ncmec: { case_id: string; record: string };
 }
 
 type Db = Kysely<ReportingDatabase> | Transaction<ReportingDatabase>;
@@ -157,6 +158,23 @@ export class ReportingQueries {
       .where('body', '!=', '')
       .executeTakeFirst();
     return Number(result.numUpdatedRows);
+  }
+
+  async ncmecRecord(caseId: string): Promise<string | undefined> {
+    const row = await this.db
+      .selectFrom('mod_ncmec')
+      .select('record')
+      .where('case_id', '=', caseId)
+      .executeTakeFirst();
+    return row?.record;
+  }
+
+  async saveNcmecRecord(caseId: string, record: string): Promise<void> {
+    await this.db
+      .insertInto('mod_ncmec')
+      .values({ case_id: caseId, record })
+      .onConflict((c) => c.column('case_id').doUpdateSet({ record }))
+      .execute();
   }
 
   async lastAuditEntry(): Promise<AuditEntry | undefined> {
