@@ -20,16 +20,10 @@ const staff = {
   admin: { id: 'admin-1', role: 'admin', token: 'staff-token-admin-00001' },
 } as const;
 
-describe('reports and moderation over the delivery server', () => {
-  let dataDir: string;
-  let server: RunningServer;
-  let alice: SafelightClient;
-  let bob: SafelightClient;
-  let carol: SafelightClient;
-  let conversation: string;
-
-  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
+/** Calls the moderator API as one of the configured staff members; JSON answers. */
+function staffCaller(serverUrl: () => string) {
+  return async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
+    const response = await fetch(`${serverUrl()}${path}`, {
       method,
       headers: {
         authorization: `Staff ${staff[who].token}`,
@@ -40,6 +34,17 @@ describe('reports and moderation over the delivery server', () => {
     // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
     return { status: response.status, body: (await response.json()) as any };
   };
+}
+
+describe('reports and moderation over the delivery server', () => {
+  let dataDir: string;
+  let server: RunningServer;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+  let carol: SafelightClient;
+  let conversation: string;
+
+  const asStaff = staffCaller(() => server.url);
 
   before(async () => {
     dataDir = await tempDir('safelight-reports-');
@@ -248,18 +253,7 @@ describe('evidence preservation: encrypted at rest, legal holds, deletion at the
   let caseId: string;
   const secretText = `preserve-me-${Math.random().toString(36).slice(2)}`;
 
-  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Staff ${staff[who].token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const asStaff = staffCaller(() => server.url);
 
   before(async () => {
     dataDir = await tempDir('safelight-preserve-');
@@ -351,18 +345,7 @@ describe('CyberTipline: a decision files the case with NCMEC exactly once', () =
   let alice: SafelightClient;
   let bob: SafelightClient;
 
-  const asStaff = async (who: keyof typeof staff, method: string, path: string, body?: unknown) => {
-    const response = await fetch(`${server.url}${path}`, {
-      method,
-      headers: {
-        authorization: `Staff ${staff[who].token}`,
-        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    // biome-ignore lint/suspicious/noExplicitAny: JSON answers are asserted field by field.
-    return { status: response.status, body: (await response.json()) as any };
-  };
+  const asStaff = staffCaller(() => server.url);
 
   before(async () => {
     double = await startNcmecTestDouble({ username: 'esp', password: 'esp-secret', hangMs: 1500 });

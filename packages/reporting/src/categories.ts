@@ -1,22 +1,16 @@
 // Categories and priorities. Incident types are NCMEC's CyberTipline enumeration, verbatim, so a
 // case's category goes into the report unchanged; media classification is the industry scheme.
 
-/** NCMEC CyberTipline incident types, exactly as the report schema spells them. */
-export const INCIDENT_TYPES = [
-  'Child Pornography (possession, manufacture, and distribution)',
-  'Child Sex Trafficking',
-  'Child Sex Tourism',
-  'Child Sexual Molestation',
-  'Misleading Domain Name',
-  'Misleading Words or Digital Images on the Internet',
-  'Online Enticement of Children for Sexual Acts',
-  'Unsolicited Obscene Material Sent to a Child',
-] as const;
-export type IncidentType = (typeof INCIDENT_TYPES)[number];
+// One definition of NCMEC's incident types and the industry classification: the CyberTipline
+// schema module's (ncmec/schema.ts), so a case's category goes into the report unchanged.
+import {
+  INCIDENT_TYPES,
+  INDUSTRY_CLASSIFICATIONS,
+  type IncidentType,
+  type IndustryClassification,
+} from './ncmec/schema.js';
 
-/** Industry classification of media: A = prepubescent, B = pubescent; 1 = sex act, 2 = lascivious exhibition. */
-export const INDUSTRY_CLASSIFICATIONS = ['A1', 'A2', 'B1', 'B2'] as const;
-export type IndustryClassification = (typeof INDUSTRY_CLASSIFICATIONS)[number];
+export { INCIDENT_TYPES, INDUSTRY_CLASSIFICATIONS, type IncidentType, type IndustryClassification };
 
 /** P0: imminent risk (meeting arranged, sextortion, live abuse) … P3: routine. */
 export type Priority = 'P0' | 'P1' | 'P2' | 'P3';

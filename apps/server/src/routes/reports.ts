@@ -234,6 +234,13 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     request.staff = member;
   }
 
+  /** The staff member, who must hold one of `roles` (FORBIDDEN naming what is refused otherwise). */
+  const requireRole = (request: FastifyRequest, roles: readonly Role[], refusal: string): StaffMember => {
+    const staff = staffOf(request);
+    if (!roles.includes(staff.role)) throw new ServerError('FORBIDDEN', refusal);
+    return staff;
+  };
+
   const staffOf = (request: FastifyRequest): StaffMember => {
     if (!request.staff) throw new ServerError('UNAUTHENTICATED', 'no staff session');
     return request.staff;
@@ -586,10 +593,11 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     '/v1/mod/cases/:caseId/export',
     { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
     async (request) => {
-      const staff = staffOf(request);
-      if (staff.role !== 'admin' && staff.role !== 'senior-moderator') {
-        throw new ServerError('FORBIDDEN', 'case bundles are exported by senior moderators and admins');
-      }
+      const staff = requireRole(
+        request,
+        ['senior-moderator', 'admin'],
+        'case bundles are exported by senior moderators and admins',
+      );
       const at = now();
       return writer.submit(async (tx) => {
         const q = reportingQueries(tx);
@@ -868,10 +876,11 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     '/v1/mod/cases/:caseId/ncmec',
     { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
     async (request) => {
-      const staff = staffOf(request);
-      if (staff.role !== 'admin' && staff.role !== 'senior-moderator') {
-        throw new ServerError('FORBIDDEN', 'NCMEC filings are run by senior moderators and admins');
-      }
+      const staff = requireRole(
+        request,
+        ['senior-moderator', 'admin'],
+        'NCMEC filings are run by senior moderators and admins',
+      );
       return { record: await fileWithNcmec(request.params.caseId, staff.id) };
     },
   );
@@ -894,10 +903,11 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       },
     },
     async (request, reply) => {
-      const staff = staffOf(request);
-      if (staff.role !== 'auditor' && staff.role !== 'admin') {
-        throw new ServerError('FORBIDDEN', 'transparency figures are prepared by auditors and admins');
-      }
+      const staff = requireRole(
+        request,
+        ['auditor', 'admin'],
+        'transparency figures are prepared by auditors and admins',
+      );
       const to = request.query.to ?? now();
       const from = request.query.from ?? to - 365 * 24 * 3_600_000;
       if (from >= to) throw new ServerError('VALIDATION_FAILED', 'querystring/from must be before to');
@@ -917,10 +927,11 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     '/v1/mod/audit',
     { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
     async (request) => {
-      const staff = staffOf(request);
-      if (staff.role !== 'auditor' && staff.role !== 'admin') {
-        throw new ServerError('FORBIDDEN', 'the audit log is open to auditors and admins');
-      }
+      const staff = requireRole(
+        request,
+        ['auditor', 'admin'],
+        'the audit log is open to auditors and admins',
+      );
       const entries = await reportingQueries(repository).auditEntries();
       return { entries, chain: verifyAuditChain(entries) };
     },

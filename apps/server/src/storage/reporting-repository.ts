@@ -39,6 +39,10 @@ export interface StoredReport {
   body: string;
 }
 
+function toCaseRow(row: ReportingDatabase['mod_cases']): CaseRow {
+  return { caseId: row.case_id, subjectAccountId: row.subject_account_id, createdAt: Number(row.created_at) };
+}
+
 export function reportingQueries(queries: DeliveryQueries): ReportingQueries {
   const db = (queries as unknown as { db?: Db }).db;
   if (db === undefined || typeof db.selectFrom !== 'function') {
@@ -57,13 +61,7 @@ export class ReportingQueries {
       .where('subject_account_id', '=', subjectAccountId)
       .orderBy('created_at', 'desc')
       .executeTakeFirst();
-    return (
-      row && {
-        caseId: row.case_id,
-        subjectAccountId: row.subject_account_id,
-        createdAt: Number(row.created_at),
-      }
-    );
+    return row && toCaseRow(row);
   }
 
   async caseById(caseId: string): Promise<CaseRow | undefined> {
@@ -72,22 +70,12 @@ export class ReportingQueries {
       .selectAll()
       .where('case_id', '=', caseId)
       .executeTakeFirst();
-    return (
-      row && {
-        caseId: row.case_id,
-        subjectAccountId: row.subject_account_id,
-        createdAt: Number(row.created_at),
-      }
-    );
+    return row && toCaseRow(row);
   }
 
   async allCases(): Promise<CaseRow[]> {
     const rows = await this.db.selectFrom('mod_cases').selectAll().execute();
-    return rows.map((row) => ({
-      caseId: row.case_id,
-      subjectAccountId: row.subject_account_id,
-      createdAt: Number(row.created_at),
-    }));
+    return rows.map(toCaseRow);
   }
 
   async insertCase(row: CaseRow): Promise<void> {
