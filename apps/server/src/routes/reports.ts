@@ -903,7 +903,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       },
     },
     async (request, reply) => {
-      const staff = requireRole(
+      requireRole(
         request,
         ['auditor', 'admin'],
         'transparency figures are prepared by auditors and admins',
@@ -927,7 +927,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     '/v1/mod/audit',
     { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
     async (request) => {
-      const staff = requireRole(
+      requireRole(
         request,
         ['auditor', 'admin'],
         'the audit log is open to auditors and admins',
