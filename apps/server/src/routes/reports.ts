@@ -903,11 +903,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       },
     },
     async (request, reply) => {
-      requireRole(
-        request,
-        ['auditor', 'admin'],
-        'transparency figures are prepared by auditors and admins',
-      );
+      requireRole(request, ['auditor', 'admin'], 'transparency figures are prepared by auditors and admins');
       const to = request.query.to ?? now();
       const from = request.query.from ?? to - 365 * 24 * 3_600_000;
       if (from >= to) throw new ServerError('VALIDATION_FAILED', 'querystring/from must be before to');
@@ -927,11 +923,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     '/v1/mod/audit',
     { onRequest: authenticateStaff, schema: { tags: ['moderation'] } },
     async (request) => {
-      requireRole(
-        request,
-        ['auditor', 'admin'],
-        'the audit log is open to auditors and admins',
-      );
+      requireRole(request, ['auditor', 'admin'], 'the audit log is open to auditors and admins');
       const entries = await reportingQueries(repository).auditEntries();
       return { entries, chain: verifyAuditChain(entries) };
     },
