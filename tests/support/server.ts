@@ -29,6 +29,7 @@ export async function startTestServer(options: {
   moderation?: ServerConfig['moderation'];
   /** The server's clock (ms), for tests of time: retention, expiry. */
   now?: () => number;
+  detection?: ServerConfig['detection'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -47,6 +48,7 @@ export async function startTestServer(options: {
       logger,
       ...(options.moderation ? { moderation: options.moderation } : {}),
       ...(options.now ? { now: options.now } : {}),
+      ...(options.detection ? { detection: options.detection } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

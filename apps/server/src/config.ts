@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { ServerEvaluator } from '@safelight/detection';
 import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
@@ -67,6 +68,12 @@ export interface ServerConfig {
   safety?: SafetyConfig;
   /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
   moderation?: ModerationConfig;
+  /**
+   * The server half of the detection mode the platform runs (packages/detection). Set up by the
+   * embedding code with the matching client half handed to devices; without it the detection
+   * route answers NOT_FOUND.
+   */
+  detection?: ServerEvaluator;
 }
 
 export interface SafetyConfig {

@@ -290,6 +290,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     vault,
     evidenceFiles: new EvidenceFiles(join(config.dataDir, 'evidence'), evidenceKey),
     blobs,
+    detection: input.detection,
     now,
     config: input.moderation,
   });

@@ -1,6 +1,8 @@
 // The Safelight client: one device of one account. It ties the MLS device (packages/e2ee), franking
 // (packages/franking) and key-committing attachments to the delivery server's API, and keeps the
 // history a user can report from. Works in Node and the browser (fetch + WebSocket).
+
+import type { ClientDetector } from '@safelight/detection';
 import {
   createDeviceIdentity,
   type DeviceStateStore,
@@ -12,6 +14,7 @@ import {
   toBase64Url,
 } from '@safelight/e2ee';
 import { decodeFrank, type FrankingReport } from '@safelight/franking';
+import type { PdqHash } from '@safelight/pdq';
 import type { BlurDecision } from '@safelight/safety';
 import { type AttachmentRef, openContent, sealContent } from './content.js';
 import { ClientError, ServerError } from './errors.js';
@@ -42,6 +45,12 @@ export interface ClientOptions {
   /** Key packages kept on the server for others to add this device (default 10). */
   readonly keyPackageStock?: number;
   /**
+   * The platform's detection mode, client half (packages/detection), and how this device hashes an
+   * image (packages/media in Node, a canvas in browsers). Each image sent is hashed before it is
+   * encrypted; the mode's payload goes to the server after the message is accepted.
+   */
+  readonly detection?: DetectionOptions;
+  /**
    * On-device safeguards (nudges on received text, blur of received images). On by default for
    * minors: the band is read from GET /v1/safety/me. `false` turns them off. Nothing they find
    * leaves the device.
@@ -55,6 +64,11 @@ export interface OpenedAttachment {
   readonly blur: BlurDecision;
 }
 
+export interface DetectionOptions {
+  readonly detector: ClientDetector;
+  readonly hashImage: (bytes: Uint8Array) => Promise<{ pdq: PdqHash; quality: number }>;
+}
+
 export interface OutgoingAttachment {
   readonly bytes: Uint8Array;
   readonly mediaType: string;
@@ -65,6 +79,8 @@ export type ClientEvent =
   | { type: 'joined'; conversationId: string }
   | { type: 'membership'; conversationId: string; added: string[]; removed: string[]; removedSelf: boolean }
   | { type: 'rejected'; conversationId: string; messageId: string; reason: string }
+  /** A detection payload could not be delivered (the message itself was sent). */
+  | { type: 'detection-error'; conversationId: string; messageId: string; reason: string }
   /** The server refused an operation because another member's commit won the epoch; retrying. */
   | { type: 'epoch-retry'; attempt: number };
 
@@ -298,16 +314,20 @@ export class SafelightClient {
     conversationId: string,
     message: { text: string; contentType?: string; attachments?: readonly OutgoingAttachment[] },
   ): Promise<StoredMessage> {
+    const messageId = newMessageId();
     const attachments: AttachmentRef[] = [];
+    const detectionPayloads: Uint8Array[] = [];
     for (const attachment of message.attachments ?? []) {
+      // Detection sees the image before encryption, on this device; only its payload leaves.
+      const payload = await this.detectionPayload(conversationId, messageId, attachment);
+      if (payload) detectionPayloads.push(payload);
       const { ciphertext, reference } = encryptAttachment(attachment.bytes, attachment.mediaType);
       const { blobId } = await this.api.uploadBlob(ciphertext);
       attachments.push({ ...reference, blobId });
     }
-    return this.serialised(async () => {
+    const sent = await this.serialised(async () => {
       const groupId = this.groupId(conversationId);
       const sealed = sealContent({ text: message.text, contentType: message.contentType, attachments });
-      const messageId = newMessageId();
       const answer = await this.withEpochRetry(async () => {
         const ciphertext = await this.device.encrypt(groupId, sealed.payload, sealed.tag);
         return this.api.postMessage(conversationId, { messageId, message: toBase64Url(ciphertext) });
@@ -328,6 +348,31 @@ export class SafelightClient {
       };
       await this.local.appendMessage(stored);
       return stored;
+    });
+    for (const payload of detectionPayloads) {
+      try {
+        await this.api.detectionEvaluate({ conversationId, messageId, payload: toBase64Url(payload) });
+      } catch (error) {
+        this.emit({ type: 'detection-error', conversationId, messageId, reason: describeError(error) });
+      }
+    }
+    return sent;
+  }
+
+  /** The configured detection mode's payload for one outgoing image, or undefined. */
+  private async detectionPayload(
+    conversationId: string,
+    messageId: string,
+    attachment: OutgoingAttachment,
+  ): Promise<Uint8Array | undefined> {
+    const detection = this.options.detection;
+    if (!detection || !attachment.mediaType.startsWith('image/')) return undefined;
+    const { pdq, quality } = await detection.hashImage(attachment.bytes);
+    return detection.detector.prepare({
+      pdq,
+      quality,
+      bytes: attachment.bytes,
+      context: { accountId: this.accountId, conversationId, messageId },
     });
   }
 
@@ -674,4 +719,10 @@ function randomBytes(length: number): Uint8Array {
 
 function newMessageId(): string {
   return toBase64Url(randomBytes(16));
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error
+    ? `${(error as { code?: string }).code ?? error.name}: ${error.message}`
+    : String(error);
 }

@@ -1,6 +1,7 @@
 export {
   type ClientEvent,
   type ClientOptions,
+  type DetectionOptions,
   type OpenedAttachment,
   type OutgoingAttachment,
   SafelightClient,

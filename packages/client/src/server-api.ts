@@ -127,6 +127,12 @@ export class ServerApi {
     return this.request('POST', `/v1/groups/${groupId}/messages`, body);
   }
 
+  detectionEvaluate(body: { conversationId: string; messageId: string; payload: string }): Promise<{
+    matched: boolean;
+  }> {
+    return this.request('POST', '/v1/detection/evaluate', body);
+  }
+
   report(submission: ReportSubmission): Promise<ReportReceipt> {
     return this.request('POST', '/v1/reports', submission);
   }
