@@ -435,3 +435,63 @@ describe('CyberTipline: a decision files the case with NCMEC exactly once', () =
     assert.ok(audit.some((e: { action: string }) => e.action === 'ncmec.filed'));
   });
 });
+
+describe('notices with a statement of reasons, and appeals', () => {
+  let server: RunningServer;
+  let alice: SafelightClient;
+  let bob: SafelightClient;
+  const asStaff = staffCaller(() => server.url);
+
+  before(async () => {
+    server = await startTestServer({
+      dataDir: await tempDir('safelight-appeals-'),
+      moderation: { staff: Object.values(staff), sweepIntervalMs: 0 },
+    });
+    const register = (handle: string) =>
+      SafelightClient.register({ serverUrl: server.url, handle, store: new MemoryStateStore(), WebSocket });
+    alice = await register('appeal_alice');
+    bob = await register('appeal_bob');
+  });
+
+  after(async () => {
+    await Promise.all([alice?.close(), bob?.close()]);
+    await server?.close();
+  });
+
+  it('tells the subject what was decided and why, takes the appeal, and lets only a senior reverse it', async () => {
+    const conversation = await alice.createConversation([bob.accountId]);
+    await bob.sync();
+    const sent = await alice.sendMessage(conversation, { text: 'send me a photo of you' });
+    await bob.sync();
+    const { caseId } = await bob.report(bob.prepareReport(conversation, [sent.messageId]));
+    assert.deepEqual(await alice.notices(), []);
+    await asStaff('moderator', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'decide',
+      decision: 'remove-content',
+      reason: 'asked a child for a photo',
+    });
+    const [notice] = await alice.notices();
+    assert.equal(notice?.decision, 'remove-content');
+    assert.equal(notice?.statementOfReasons.facts, 'asked a child for a photo');
+    assert.equal(notice?.statementOfReasons.automated, false);
+    assert.match(notice?.statementOfReasons.redress ?? '', /appeal/);
+    assert.deepEqual(await bob.notices(), [], 'the reporter is not the subject');
+
+    await assert.rejects(bob.appeal(caseId, 'not mine'), /404 NOT_FOUND/);
+    assert.deepEqual(await alice.appeal(caseId, 'it was a school project'), { caseId, status: 'appealed' });
+    await assert.rejects(alice.appeal(caseId, 'again'), /400/);
+    const byModerator = await asStaff('moderator', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'reverse',
+      reason: 'on appeal',
+    });
+    assert.equal(byModerator.status, 403);
+    const bySenior = await asStaff('senior', 'POST', `/v1/mod/cases/${caseId}/events`, {
+      type: 'reverse',
+      reason: 'on appeal',
+    });
+    assert.equal(bySenior.body.state.status, 'reversed');
+    const transparency = await asStaff('auditor', 'GET', '/v1/mod/transparency');
+    assert.equal(transparency.body.appeals, '<10');
+    assert.equal(transparency.body.reversals, '<10');
+  });
+});

@@ -30,6 +30,7 @@ import {
 import {
   type InboxItem,
   isServerError,
+  type Notice,
   type ReportReceipt,
   type ReportSubmission,
   ServerApi,
@@ -513,6 +514,16 @@ export class SafelightClient {
       ...(options.comment === undefined ? {} : { comment: options.comment }),
       ...(options.reportedAccountId === undefined ? {} : { reportedAccountId: options.reportedAccountId }),
     };
+  }
+
+  /** Decisions the platform took on this account, each with its statement of reasons. */
+  async notices(): Promise<Notice[]> {
+    return (await this.api.notices()).notices;
+  }
+
+  /** Appeals a decision on this account; a senior moderator reviews it. */
+  appeal(caseId: string, text: string): Promise<{ caseId: string; status: string }> {
+    return this.api.appeal(caseId, text);
   }
 
   /** Sends a report (from `prepareReport`); the server verifies each message's frank. */

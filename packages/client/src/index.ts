@@ -26,6 +26,7 @@ export {
   type InboxItem,
   type InboxItemKind,
   isServerError,
+  type Notice,
   type PostMessageAnswer,
   ServerApi,
 } from './server-api.js';

@@ -45,6 +45,20 @@ export interface ReportSubmission {
   readonly reportedAccountId?: string;
 }
 
+/** A decision taken on this account, with its statement of reasons (docs/reporting.md). */
+export interface Notice {
+  readonly caseId: string;
+  readonly at: number;
+  readonly decision: string;
+  readonly statementOfReasons: {
+    readonly decision: string;
+    readonly facts: string;
+    readonly ground: string;
+    readonly automated: boolean;
+    readonly redress: string;
+  };
+}
+
 export interface ReportReceipt {
   readonly reportId: string;
   readonly caseId: string;
@@ -131,6 +145,14 @@ export class ServerApi {
     matched: boolean;
   }> {
     return this.request('POST', '/v1/detection/evaluate', body);
+  }
+
+  notices(): Promise<{ notices: Notice[] }> {
+    return this.request('GET', '/v1/notices');
+  }
+
+  appeal(caseId: string, text: string): Promise<{ caseId: string; status: string }> {
+    return this.request('POST', '/v1/appeals', { caseId, text });
   }
 
   report(submission: ReportSubmission): Promise<ReportReceipt> {

@@ -424,6 +424,99 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     },
   );
 
+  // ---- users: notices of decisions (statement of reasons) and appeals ----
+  /** Decisions a user is told about. Reports to NCMEC are not disclosed to their subject (no tipping off). */
+  const NOTIFIED: readonly string[] = ['remove-content', 'restrict', 'suspend'];
+  const STATEMENT: Readonly<Record<string, string>> = {
+    'remove-content': 'Content you sent was removed because it breaks the rules on child safety.',
+    restrict: 'Your account can no longer start contact with people under 18.',
+    suspend: 'Your account is suspended because of a serious breach of the rules on child safety.',
+  };
+
+  /**
+   * `GET /v1/notices`: the decisions taken on the caller's account, each with a statement of
+   * reasons in the shape of EU DSA Art. 17 (decision, facts relied on, ground, whether automated,
+   * how to seek redress). Derived from the case log, so notices and moderation cannot disagree.
+   */
+  app.get(
+    '/v1/notices',
+    { onRequest: authenticate, schema: { tags: ['reports'], security: [{ bearer: [] }] } },
+    async (request) => {
+      const session = request.session as SessionRow;
+      const q = reportingQueries(repository);
+      const notices = [];
+      const row = await q.caseForSubject(session.accountId);
+      for (const event of row ? await q.events(row.caseId) : []) {
+        if (event.type !== 'decide' || !NOTIFIED.includes(event.decision)) continue;
+        notices.push({
+          caseId: row?.caseId,
+          at: event.at,
+          decision: event.decision,
+          statementOfReasons: {
+            decision: STATEMENT[event.decision],
+            facts: event.reason,
+            ground: 'Terms of service: child safety',
+            automated: false,
+            redress:
+              'You can appeal within 6 months: POST /v1/appeals with the case id. A different, senior moderator reviews it.',
+          },
+        });
+      }
+      return { notices };
+    },
+  );
+
+  /** `POST /v1/appeals`: the subject of a decided case asks for review; a senior moderator can reverse. */
+  app.post<{ Body: { caseId: string; text: string } }>(
+    '/v1/appeals',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['reports'],
+        security: [{ bearer: [] }],
+        body: {
+          type: 'object',
+          required: ['caseId', 'text'],
+          additionalProperties: false,
+          properties: {
+            caseId: { type: 'string', maxLength: 64 },
+            text: { type: 'string', minLength: 1, maxLength: 4000 },
+          },
+        },
+      },
+    },
+    async (request, reply) => {
+      const session = request.session as SessionRow;
+      const at = now();
+      const state = await writer.submit(async (tx) => {
+        const q = reportingQueries(tx);
+        const row = await q.caseById(request.body.caseId);
+        // Another account's case is "not found": whether a case exists about someone else is not disclosed.
+        if (!row || row.subjectAccountId !== session.accountId)
+          throw new ServerError('NOT_FOUND', `no case ${request.body.caseId} about you`);
+        const events = await q.events(row.caseId);
+        const event: CaseEvent = { type: 'appeal', at, text: request.body.text };
+        let next: CaseState;
+        try {
+          next = reduceCase([...events, event]);
+        } catch (error) {
+          return asServerError(error);
+        }
+        await q.appendEvent(row.caseId, event);
+        await audit(q, {
+          at,
+          actorId: session.accountId,
+          role: 'user',
+          action: 'case.appeal',
+          caseId: row.caseId,
+        });
+        return next;
+      });
+      reply.code(201);
+      return { caseId: request.body.caseId, status: state.status };
+    },
+  );
+
   // ---- staff: the moderation queue and cases ----
   /** Which cases a role may open: escalated cases are for senior moderators and admins only. */
   const mayOpen = (role: Role, state: CaseState) => state.status !== 'escalated' || role !== 'moderator';
