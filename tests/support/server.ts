@@ -30,6 +30,7 @@ export async function startTestServer(options: {
   /** The server's clock (ms), for tests of time: retention, expiry. */
   now?: () => number;
   detection?: ServerConfig['detection'];
+  surfaces?: ServerConfig['surfaces'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -49,6 +50,7 @@ export async function startTestServer(options: {
       ...(options.moderation ? { moderation: options.moderation } : {}),
       ...(options.now ? { now: options.now } : {}),
       ...(options.detection ? { detection: options.detection } : {}),
+      ...(options.surfaces ? { surfaces: options.surfaces } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

@@ -6,6 +6,7 @@ import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
 import type { ModerationConfig } from './routes/reports.js';
+import type { SurfacesConfig } from './routes/surfaces.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
 export const FRANKING_KEY_FILE = 'franking-key';
@@ -74,6 +75,8 @@ export interface ServerConfig {
    * route answers NOT_FOUND.
    */
   detection?: ServerEvaluator;
+  /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (routes/surfaces.ts). */
+  surfaces?: SurfacesConfig;
 }
 
 export interface SafetyConfig {

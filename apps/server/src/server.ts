@@ -30,6 +30,7 @@ import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
 import { reportRoutes } from './routes/reports.js';
 import { safetyRoutes } from './routes/safety.js';
+import { surfaceRoutes } from './routes/surfaces.js';
 import { sendBatched } from './socket-batching.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
@@ -280,6 +281,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
+  await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
   const evidenceKey = await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE);
   const vault = new EvidenceVault(evidenceKey);
   await app.register(reportRoutes, {

@@ -516,6 +516,27 @@ export class SafelightClient {
     };
   }
 
+  /**
+   * Sets this account's public (unencrypted) profile: display name, description, photo. The server
+   * sees these and checks them (term lists, banks); a refusal comes back as POLICY_REFUSED.
+   */
+  updateProfile(profile: { displayName?: string; description?: string; avatar?: Uint8Array }) {
+    const { avatar, ...text } = profile;
+    return this.api.updateProfile({ ...text, ...(avatar ? { avatar: toBase64Url(avatar) } : {}) });
+  }
+
+  /** Sets a conversation's public name, description and avatar (visible to the server, checked there). */
+  updateGroupProfile(
+    conversationId: string,
+    profile: { name?: string; description?: string; avatar?: Uint8Array },
+  ) {
+    const { avatar, ...text } = profile;
+    return this.api.updateGroupProfile(conversationId, {
+      ...text,
+      ...(avatar ? { avatar: toBase64Url(avatar) } : {}),
+    });
+  }
+
   /** Decisions the platform took on this account, each with its statement of reasons. */
   async notices(): Promise<Notice[]> {
     return (await this.api.notices()).notices;

@@ -147,6 +147,21 @@ export class ServerApi {
     return this.request('POST', '/v1/detection/evaluate', body);
   }
 
+  updateProfile(body: {
+    displayName?: string;
+    description?: string;
+    avatar?: string;
+  }): Promise<Record<string, unknown>> {
+    return this.request('PUT', '/v1/profile', body);
+  }
+
+  updateGroupProfile(
+    groupId: string,
+    body: { name?: string; description?: string; avatar?: string },
+  ): Promise<Record<string, unknown>> {
+    return this.request('PUT', `/v1/groups/${groupId}/profile`, body);
+  }
+
   notices(): Promise<{ notices: Notice[] }> {
     return this.request('GET', '/v1/notices');
   }

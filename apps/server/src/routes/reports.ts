@@ -41,6 +41,7 @@ import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
 import type { EvidenceFiles, EvidenceVault } from '../evidence.js';
+import { recordMatch } from '../moderation-cases.js';
 import {
   type ReportingQueries,
   reportingQueries,
@@ -1034,35 +1035,18 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       if (!verdicts || verdicts.length === 0) return { matched: false };
       const at = now();
       const caseId = await writer.submit(async (tx) => {
-        const q = reportingQueries(tx);
-        let found = await q.caseForSubject(session.accountId);
-        if (!found) {
-          found = {
-            caseId: `case_${randomBytes(12).toString('base64url')}`,
-            subjectAccountId: session.accountId,
-            createdAt: at,
-          };
-          await q.insertCase(found);
-        }
+        let opened = '';
         for (const verdict of verdicts) {
           const where = [verdict.bankName, verdict.bankEntryId].filter(Boolean).join('/');
-          await q.appendEvent(found.caseId, {
-            type: 'match',
+          opened = await recordMatch(tx, {
+            subjectAccountId: session.accountId,
             at,
-            priority: 'P1',
             source: verdict.mode === 'server-plaintext' ? 'hash-match' : 'mode',
             detail: `${verdict.mode}: ${conversationId}/${messageId}${where ? ` matched ${where}` : ''}${verdict.distance === undefined ? '' : ` at distance ${verdict.distance}`}`,
+            audit: { mode: detector.mode },
           });
         }
-        await audit(q, {
-          at,
-          actorId: 'system',
-          role: 'system',
-          action: 'match.create',
-          caseId: found.caseId,
-          details: { mode: detector.mode, matches: verdicts.length },
-        });
-        return found.caseId;
+        return opened;
       });
       // The sender learns nothing from the answer beyond what it sent: no entry, no distance.
       return { matched: true, caseId };

@@ -207,6 +207,17 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // Unencrypted surfaces (routes/surfaces.ts): public display names, descriptions and avatars.
+    '0005_surfaces': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('surface_profiles')
+          .addColumn('subject', 'text', (c) => c.primaryKey())
+          .addColumn('profile', 'text', (c) => c.notNull())
+          .addColumn('updated_at', int, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
