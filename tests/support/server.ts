@@ -31,6 +31,7 @@ export async function startTestServer(options: {
   now?: () => number;
   detection?: ServerConfig['detection'];
   surfaces?: ServerConfig['surfaces'];
+  risk?: ServerConfig['risk'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -51,6 +52,7 @@ export async function startTestServer(options: {
       ...(options.now ? { now: options.now } : {}),
       ...(options.detection ? { detection: options.detection } : {}),
       ...(options.surfaces ? { surfaces: options.surfaces } : {}),
+      ...(options.risk ? { risk: options.risk } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

@@ -6,6 +6,7 @@ import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
 import type { ModerationConfig } from './routes/reports.js';
+import type { RiskConfig } from './routes/risk.js';
 import type { SurfacesConfig } from './routes/surfaces.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
@@ -77,6 +78,8 @@ export interface ServerConfig {
   detection?: ServerEvaluator;
   /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (routes/surfaces.ts). */
   surfaces?: SurfacesConfig;
+  /** The metadata risk engine on live events: its thresholds (routes/risk.ts). */
+  risk?: RiskConfig;
 }
 
 export interface SafetyConfig {

@@ -29,6 +29,7 @@ import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
 import { reportRoutes } from './routes/reports.js';
+import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
 import { surfaceRoutes } from './routes/surfaces.js';
 import { sendBatched } from './socket-batching.js';
@@ -282,6 +283,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
+  await app.register(riskRoutes, { repository, writer, now, config: input.risk });
   const evidenceKey = await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE);
   const vault = new EvidenceVault(evidenceKey);
   await app.register(reportRoutes, {

@@ -23,6 +23,7 @@ import { ServerError } from '../errors.js';
 import type { DeliveryQueries, DeliveryRepository, SessionRow } from '../storage/repository.js';
 import { type SafetyQueries, safetyQueries } from '../storage/safety-repository.js';
 import type { GroupCommitWriter } from '../writer.js';
+import { riskOf } from './risk.js';
 
 export interface SafetyRoutesOptions {
   repository: DeliveryRepository;
@@ -40,6 +41,7 @@ interface Subject {
   declared: boolean;
   settings: SafetySettings;
   parentLinked: boolean;
+  restricted: boolean;
 }
 
 const accountIdSchema = { type: 'string', pattern: '^acct_[A-Za-z0-9_-]{22}$' };
@@ -78,6 +80,8 @@ async function safetyRoutesPlugin(app: FastifyInstance, options: SafetyRoutesOpt
   async function subject(q: SafetyQueries, accountId: string): Promise<Subject> {
     const profile = await q.profile(accountId);
     const parentLinked = await q.hasActiveParent(accountId);
+    // The risk engine's restriction (routes/risk.ts): no new contact with minors.
+    const restricted = (await riskOf(q, accountId))?.actions.includes('restriction') ?? false;
     if (profile === undefined) {
       return {
         accountId,
@@ -85,10 +89,18 @@ async function safetyRoutesPlugin(app: FastifyInstance, options: SafetyRoutesOpt
         declared: false,
         settings: defaultSettings(undeclaredBand),
         parentLinked,
+        restricted,
       };
     }
     const band = bandAt(parseBirthDate(profile.birthDate, now()), now());
-    return { accountId, band, declared: true, settings: JSON.parse(profile.settings), parentLinked };
+    return {
+      accountId,
+      band,
+      declared: true,
+      settings: JSON.parse(profile.settings),
+      parentLinked,
+      restricted,
+    };
   }
 
   async function relationship(q: SafetyQueries, actor: string, target: string): Promise<Relationship> {

@@ -218,6 +218,17 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // The metadata risk engine's latest verdict per account (routes/risk.ts, docs/safety.md).
+    '0006_risk': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('risk_state')
+          .addColumn('account_id', 'text', (c) => c.primaryKey())
+          .addColumn('score', 'text', (c) => c.notNull())
+          .addColumn('updated_at', int, (c) => c.notNull())
+          .execute();
+      },
+    },
   };
 }
 
