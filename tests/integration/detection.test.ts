@@ -12,7 +12,7 @@ import { parsePdqHex } from '@safelight/pdq';
 import WebSocket from 'ws';
 import { drawing, nearDuplicate } from '../../packages/detection/src/test-support/fixtures.js';
 import { tempDir } from '../support/image-fixtures.js';
-import { type RunningServer, startTestServer } from '../support/server.js';
+import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 
@@ -72,13 +72,7 @@ describe('detection modes in the send path open cases', async () => {
         await instance?.close();
       });
 
-      const cases = async () => {
-        const response = await fetch(`${server.url}/v1/mod/cases`, {
-          headers: { authorization: `Staff ${auditor.token}` },
-        });
-        return ((await response.json()) as { cases: Array<{ subjectAccountId: string; priority: string }> })
-          .cases;
-      };
+      const cases = () => moderationQueue(server.url, auditor.token);
 
       it('an unrelated image opens nothing; a re-shared bank image opens a P1 case on the sender', async () => {
         const conversation = await alice.createConversation([bob.accountId]);

@@ -7,7 +7,7 @@ import { SafelightClient } from '@safelight/client';
 import { MemoryStateStore } from '@safelight/e2ee';
 import WebSocket from 'ws';
 import { tempDir } from '../support/image-fixtures.js';
-import { type RunningServer, startTestServer } from '../support/server.js';
+import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 const thisYear = new Date().getUTCFullYear();
@@ -43,12 +43,7 @@ describe('risk engine on live events', () => {
     return client;
   };
 
-  const cases = async () => {
-    const response = await fetch(`${server.url}/v1/mod/cases`, {
-      headers: { authorization: `Staff ${auditor.token}` },
-    });
-    return ((await response.json()) as { cases: Array<{ caseId: string; subjectAccountId: string }> }).cases;
-  };
+  const cases = () => moderationQueue(server.url, auditor.token);
 
   it('blocks from minors restrict the account and open a review case with the signals that fired', async () => {
     const risky = await register('risk_seventeen', 17);

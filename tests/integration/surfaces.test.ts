@@ -10,7 +10,7 @@ import { parsePdqHex } from '@safelight/pdq';
 import WebSocket from 'ws';
 import { drawing, nearDuplicate } from '../../packages/detection/src/test-support/fixtures.js';
 import { tempDir } from '../support/image-fixtures.js';
-import { type RunningServer, startTestServer } from '../support/server.js';
+import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 
@@ -42,13 +42,7 @@ describe('unencrypted surfaces: names against term lists, images against banks',
     await server?.close();
   });
 
-  const cases = async () => {
-    const response = await fetch(`${server.url}/v1/mod/cases`, {
-      headers: { authorization: `Staff ${auditor.token}` },
-    });
-    return ((await response.json()) as { cases: Array<{ subjectAccountId: string; priority: string }> })
-      .cases;
-  };
+  const cases = () => moderationQueue(server.url, auditor.token);
 
   it('refuses blocked terms in names, through leetspeak and spacing, naming the field', async () => {
     await assert.rejects(

@@ -76,3 +76,18 @@ export async function startTestServer(options: {
     },
   };
 }
+
+/** A case as the moderation queue lists it (GET /v1/mod/cases). */
+export interface QueuedCase {
+  readonly caseId: string;
+  readonly subjectAccountId: string;
+  readonly priority: string;
+}
+
+/** The moderation queue as one staff member (by token) sees it. */
+export async function moderationQueue(serverUrl: string, staffToken: string): Promise<QueuedCase[]> {
+  const response = await fetch(`${serverUrl}/v1/mod/cases`, {
+    headers: { authorization: `Staff ${staffToken}` },
+  });
+  return ((await response.json()) as { cases: QueuedCase[] }).cases;
+}

@@ -1,11 +1,24 @@
 import { randomBytes } from 'node:crypto';
 import { type AuditEntryInput, chainAuditEntry } from '@safelight/reporting';
-import { type ReportingQueries, reportingQueries } from './storage/reporting-repository.js';
+import { type CaseRow, type ReportingQueries, reportingQueries } from './storage/reporting-repository.js';
 import type { DeliveryQueries } from './storage/repository.js';
 
 /** Appends one audit entry in the caller's transaction (the single writer serialises the chain). */
 export async function appendAudit(q: ReportingQueries, input: AuditEntryInput): Promise<void> {
   await q.appendAudit(chainAuditEntry(await q.lastAuditEntry(), input));
+}
+
+/** The subject's case (one per account), opened now if there is none. In the caller's transaction. */
+export async function caseForSubject(
+  q: ReportingQueries,
+  subjectAccountId: string,
+  at: number,
+): Promise<CaseRow> {
+  const found = await q.caseForSubject(subjectAccountId);
+  if (found) return found;
+  const opened = { caseId: `case_${randomBytes(12).toString('base64url')}`, subjectAccountId, createdAt: at };
+  await q.insertCase(opened);
+  return opened;
 }
 
 /**
@@ -23,15 +36,7 @@ export async function recordMatch(
   },
 ): Promise<string> {
   const q = reportingQueries(tx);
-  let found = await q.caseForSubject(match.subjectAccountId);
-  if (!found) {
-    found = {
-      caseId: `case_${randomBytes(12).toString('base64url')}`,
-      subjectAccountId: match.subjectAccountId,
-      createdAt: match.at,
-    };
-    await q.insertCase(found);
-  }
+  const found = await caseForSubject(q, match.subjectAccountId, match.at);
   await q.appendEvent(found.caseId, {
     type: 'match',
     at: match.at,

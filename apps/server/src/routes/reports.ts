@@ -7,7 +7,6 @@ import {
   type CaseEvent,
   type CaseState,
   canonicalJson,
-  chainAuditEntry,
   computeTransparency,
   DECISIONS,
   DEFAULT_RETENTION_MS,
@@ -41,12 +40,8 @@ import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
 import type { EvidenceFiles, EvidenceVault } from '../evidence.js';
-import { recordMatch } from '../moderation-cases.js';
-import {
-  type ReportingQueries,
-  reportingQueries,
-  type StoredReport,
-} from '../storage/reporting-repository.js';
+import { appendAudit, caseForSubject, recordMatch } from '../moderation-cases.js';
+import { reportingQueries, type StoredReport } from '../storage/reporting-repository.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
 
@@ -263,11 +258,6 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     throw error;
   };
 
-  /** Appends one audit entry in the caller's transaction (the writer serialises the chain). */
-  async function audit(q: ReportingQueries, input: Parameters<typeof chainAuditEntry>[1]): Promise<void> {
-    await q.appendAudit(chainAuditEntry(await q.lastAuditEntry(), input));
-  }
-
   type AttachmentCheck = { file?: number; opened: boolean; reason?: string };
 
   async function preserveAttachments(
@@ -360,15 +350,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       const at = now();
       const caseId = await writer.submit(async (tx) => {
         const q = reportingQueries(tx);
-        let found = await q.caseForSubject(intake.subjectAccountId);
-        if (!found) {
-          found = {
-            caseId: `case_${randomBytes(12).toString('base64url')}`,
-            subjectAccountId: intake.subjectAccountId,
-            createdAt: at,
-          };
-          await q.insertCase(found);
-        }
+        const found = await caseForSubject(q, intake.subjectAccountId, at);
         await q.appendEvent(found.caseId, {
           type: 'report',
           at,
@@ -402,7 +384,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
             })),
           }),
         });
-        await audit(q, {
+        await appendAudit(q, {
           at,
           actorId: reporterAccountId,
           role: 'user',
@@ -504,7 +486,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           return asServerError(error);
         }
         await q.appendEvent(row.caseId, event);
-        await audit(q, {
+        await appendAudit(q, {
           at,
           actorId: session.accountId,
           role: 'user',
@@ -562,7 +544,13 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         }
         const view: CaseEvent = { type: 'view', at, actorId: staff.id };
         await q.appendEvent(row.caseId, view);
-        await audit(q, { at, actorId: staff.id, role: staff.role, action: 'case.view', caseId: row.caseId });
+        await appendAudit(q, {
+          at,
+          actorId: staff.id,
+          role: staff.role,
+          action: 'case.view',
+          caseId: row.caseId,
+        });
         return {
           caseId: row.caseId,
           subjectAccountId: row.subjectAccountId,
@@ -598,7 +586,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           return asServerError(error);
         }
         await q.appendEvent(row.caseId, event);
-        await audit(q, {
+        await appendAudit(q, {
           at,
           actorId: staff.id,
           role: staff.role,
@@ -647,7 +635,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           await evidenceFiles.deleteReport(report.reportId);
         const deleted = await q.deleteReportBodies(row.caseId);
         await q.appendEvent(row.caseId, { type: 'evidence-deleted', at });
-        await audit(q, {
+        await appendAudit(q, {
           at,
           actorId: 'system',
           role: 'system',
@@ -701,7 +689,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         const row = await q.caseById(request.params.caseId);
         if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
         const events = await q.events(row.caseId);
-        await audit(q, {
+        await appendAudit(q, {
           at,
           actorId: staff.id,
           role: staff.role,
@@ -778,7 +766,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
             return asServerError(error);
           }
           await q.appendEvent(caseId, event);
-          await audit(q, {
+          await appendAudit(q, {
             at,
             actorId: staff.id,
             role: staff.role,
@@ -945,7 +933,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       const filed = await ncmec.file(await ncmecSubmission(caseId, ncmecConfig));
       const at = now();
       await writer.submit((tx) =>
-        audit(reportingQueries(tx), {
+        appendAudit(reportingQueries(tx), {
           at,
           actorId,
           role: 'system',

@@ -39,7 +39,11 @@ export class KyselyQueries implements DeliveryQueries {
    * time; `parameters` must follow the order Kysely compiles them in (the order of the builder's
    * values and where-clauses).
    */
-  private async hot<R>(name: string, build: () => Compilable<R>, parameters: unknown[]): Promise<R[]> {
+  private async hot<R>(
+    name: string,
+    build: () => Compilable<R>,
+    parameters: unknown[],
+  ): Promise<{ rows: R[]; numAffectedRows?: bigint }> {
     const adapter = this.db.getExecutor().adapter;
     let byName = compiledSql.get(adapter);
     if (byName === undefined) {
@@ -51,8 +55,7 @@ export class KyselyQueries implements DeliveryQueries {
       sql = build().compile().sql;
       byName.set(name, sql);
     }
-    const result = await this.db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
-    return result.rows;
+    return this.db.executeQuery<R>(CompiledQuery.raw(sql, parameters));
   }
 
   async insertChallenge(challenge: string, expiresAt: number): Promise<void> {
@@ -238,7 +241,9 @@ export class KyselyQueries implements DeliveryQueries {
   }
 
   async message(groupId: string, messageId: string): Promise<MessageRecord | undefined> {
-    const [row] = await this.hot(
+    const {
+      rows: [row],
+    } = await this.hot(
       'message',
       () =>
         this.db.selectFrom('messages').selectAll().where('group_id', '=', '').where('message_id', '=', ''),
@@ -275,39 +280,22 @@ export class KyselyQueries implements DeliveryQueries {
   }
 
   async insertMessageIfNew(m: MessageRecord): Promise<boolean> {
-    const adapter = this.db.getExecutor().adapter;
-    let byName = compiledSql.get(adapter);
-    if (byName === undefined) {
-      byName = new Map();
-      compiledSql.set(adapter, byName);
-    }
-    let sql = byName.get('insertMessageIfNew');
-    if (sql === undefined) {
-      sql = this.db
-        .insertInto('messages')
-        .values({
-          group_id: '',
-          message_id: '',
-          kind: '',
-          sender_device_id: '',
-          digest: new Uint8Array(),
-          answer: '',
-          received_at: 0,
-        })
-        .onConflict((conflict) => conflict.columns(['group_id', 'message_id']).doNothing())
-        .compile().sql;
-      byName.set('insertMessageIfNew', sql);
-    }
-    const result = await this.db.executeQuery(
-      CompiledQuery.raw(sql, [
-        m.groupId,
-        m.messageId,
-        m.kind,
-        m.senderDeviceId,
-        m.digest,
-        m.answer,
-        m.receivedAt,
-      ]),
+    const result = await this.hot(
+      'insertMessageIfNew',
+      () =>
+        this.db
+          .insertInto('messages')
+          .values({
+            group_id: '',
+            message_id: '',
+            kind: '',
+            sender_device_id: '',
+            digest: new Uint8Array(),
+            answer: '',
+            received_at: 0,
+          })
+          .onConflict((conflict) => conflict.columns(['group_id', 'message_id']).doNothing()),
+      [m.groupId, m.messageId, m.kind, m.senderDeviceId, m.digest, m.answer, m.receivedAt],
     );
     return Number(result.numAffectedRows ?? 0n) === 1;
   }
@@ -316,7 +304,7 @@ export class KyselyQueries implements DeliveryQueries {
     const [only] = items;
     if (items.length === 1 && only) {
       // One recipient (one-to-one): the hot path.
-      const rows = await this.hot(
+      const { rows } = await this.hot(
         'appendInbox1',
         () =>
           this.db
