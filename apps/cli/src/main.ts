@@ -146,8 +146,18 @@ program
     ),
   )
   .addOption(new Option('--schema <name>', 'PostgreSQL schema').env('SAFELIGHT_DATABASE_SCHEMA'))
+  .option('--web-root <dir>', 'the built web app to serve at / and /console (default: apps/web/dist)')
+  .addOption(
+    new Option('--staff-token <token>', 'moderator console token (default: generated into the data dir)').env(
+      'SAFELIGHT_STAFF_TOKEN',
+    ),
+  )
+  .option('--bank <file>', 'PDQ hashes (hex per line) that devices match against (client-match detection)')
   .action(async (opts: Record<string, unknown>) => {
     process.exitCode = await runServe({
+      ...(opts.webRoot ? { webRoot: opts.webRoot as string } : {}),
+      ...(opts.staffToken ? { staffToken: opts.staffToken as string } : {}),
+      ...(opts.bank ? { bankFile: opts.bank as string } : {}),
       host: opts.host as string,
       port: opts.port as number,
       dataDir: opts.dataDir as string,

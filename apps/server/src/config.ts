@@ -5,9 +5,12 @@ import type { ServerEvaluator } from '@safelight/detection';
 import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import { ServerError } from './errors.js';
+import type { ClientMatchDeployment } from './routes/device-detection.js';
 import type { ModerationConfig } from './routes/reports.js';
+
 import type { RiskConfig } from './routes/risk.js';
 import type { SurfacesConfig } from './routes/surfaces.js';
+import type { WebConfig } from './routes/web.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
 export const FRANKING_KEY_FILE = 'franking-key';
@@ -76,6 +79,14 @@ export interface ServerConfig {
    * route answers NOT_FOUND.
    */
   detection?: ServerEvaluator;
+  /**
+   * Runs the client-match detection mode with this bank: the server verifies match reports and
+   * serves the snapshot to devices at GET /v1/detection/device (routes/device-detection.ts). Used
+   * instead of `detection` when that is not set.
+   */
+  clientMatch?: ClientMatchDeployment;
+  /** Serves the built web app (apps/web) at / and /console (routes/web.ts). */
+  web?: WebConfig;
   /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (routes/surfaces.ts). */
   surfaces?: SurfacesConfig;
   /** The metadata risk engine on live events: its thresholds (routes/risk.ts). */

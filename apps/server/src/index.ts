@@ -15,3 +15,9 @@ export { createServer, type DeliveryServer, redactUrlForLog, startServer } from 
 export { openPostgresRepository, redactUrl } from './storage/postgres.js';
 export type { DeliveryRepository } from './storage/repository.js';
 export { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
+export {
+  type ClientMatchDeployment,
+  type DeviceDetectionConfigJson,
+  prepareClientMatch,
+} from './routes/device-detection.js';
+export { WEB_CONTENT_SECURITY_POLICY, type WebConfig } from './routes/web.js';

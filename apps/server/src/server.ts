@@ -28,10 +28,12 @@ import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { deviceDetectionRoutes, prepareClientMatch } from './routes/device-detection.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
 import { surfaceRoutes } from './routes/surfaces.js';
+import { webRoutes } from './routes/web.js';
 import { sendBatched } from './socket-batching.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
@@ -281,6 +283,9 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
+  const clientMatch = input.clientMatch ? await prepareClientMatch(input.clientMatch, repository) : undefined;
+  await app.register(deviceDetectionRoutes, { download: clientMatch?.download });
+  if (input.web) await app.register(webRoutes, { config: input.web });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
   await app.register(riskRoutes, { repository, writer, now, config: input.risk });
@@ -294,7 +299,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     vault,
     evidenceFiles: new EvidenceFiles(join(config.dataDir, 'evidence'), evidenceKey),
     blobs,
-    detection: input.detection,
+    detection: input.detection ?? clientMatch?.evaluator,
     now,
     config: input.moderation,
   });
@@ -450,6 +455,29 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         handle: account.handle,
         devices: devices.map((d) => d.deviceId),
       };
+    },
+  );
+
+  /** The handle of an account id (for showing who a contact, request or sender is). */
+  app.get<{ Params: { accountId: string } }>(
+    '/v1/accounts/:accountId',
+    {
+      onRequest: authenticate,
+      schema: {
+        tags: ['directory'],
+        security: bearer,
+        params: {
+          type: 'object',
+          required: ['accountId'],
+          properties: { accountId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+        },
+      },
+    },
+    async (request) => {
+      const account = await repository.accountById(request.params.accountId);
+      if (account === undefined)
+        throw new ServerError('ACCOUNT_NOT_FOUND', `no account ${request.params.accountId}`);
+      return { accountId: account.accountId, handle: account.handle };
     },
   );
 

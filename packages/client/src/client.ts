@@ -5,6 +5,7 @@
 import type { ClientDetector } from '@safelight/detection';
 import {
   createDeviceIdentity,
+  type DeviceIdentity,
   type DeviceStateStore,
   decryptAttachment,
   E2eeDevice,
@@ -112,10 +113,15 @@ export class SafelightClient {
     options: ClientOptions & {
       handle: string /** YYYY-MM-DD, for the age band (docs/safety.md). */;
       dateOfBirth?: string;
+      /**
+       * The device key to register with (default: a new one). A caller that signs other things
+       * with it under their own domain (client-match detection reports) creates it first.
+       */
+      identity?: DeviceIdentity;
     },
   ): Promise<SafelightClient> {
     const api = new ServerApi({ baseUrl: options.serverUrl, fetch: options.fetch });
-    const identity = createDeviceIdentity();
+    const identity = options.identity ?? createDeviceIdentity();
     const { challenge } = await api.challenge();
     const registered = await api.register({
       handle: options.handle,
@@ -220,6 +226,26 @@ export class SafelightClient {
   /** Blocks an account (the block action offered with every nudge). */
   async block(accountId: string): Promise<void> {
     await this.api.safetyPost('blocks', accountId);
+  }
+
+  /** Declines another account's contact request. */
+  async declineContact(accountId: string): Promise<void> {
+    await this.api.safetyPost('contact-requests/decline', accountId);
+  }
+
+  /** This account's accepted contacts (account ids). */
+  async contacts(): Promise<string[]> {
+    return (await this.api.safetyContacts()).contacts;
+  }
+
+  /** Contact requests waiting for this account's answer, oldest first. */
+  async contactRequests(): Promise<Array<{ accountId: string; createdAt: number }>> {
+    return (await this.api.safetyContactRequests()).incoming;
+  }
+
+  /** The handle of an account (to show who a contact, request or sender is). */
+  async handleOf(accountId: string): Promise<string> {
+    return (await this.api.accountById(accountId)).handle;
   }
 
   /** Changes one of this account's safety settings; `pending` when a parent must approve. */

@@ -182,8 +182,16 @@ export class ServerApi {
     return this.request('GET', '/v1/safety/contacts');
   }
 
+  safetyContactRequests(): Promise<{ incoming: Array<{ accountId: string; createdAt: number }> }> {
+    return this.request('GET', '/v1/safety/contact-requests');
+  }
+
+  accountById(accountId: string): Promise<{ accountId: string; handle: string }> {
+    return this.request('GET', `/v1/accounts/${encodeURIComponent(accountId)}`);
+  }
+
   safetyPost(
-    path: 'contact-requests' | 'contact-requests/accept' | 'blocks',
+    path: 'contact-requests' | 'contact-requests/accept' | 'contact-requests/decline' | 'blocks',
     accountId: string,
   ): Promise<unknown> {
     return this.request('POST', `/v1/safety/${path}`, { accountId });

@@ -1,7 +1,7 @@
 // The matching all plaintext-side modes share (server-plaintext on the server, client-match on
 // the device, enclave inside the matcher): a PdqIndex (multi-index hashing, exact radius) over a
 // bank snapshot, with the quality floor applied before any lookup.
-import { PdqIndex } from '@safelight/hashbank';
+import { PdqIndex } from '@safelight/hashbank/isomorphic';
 import { PDQ_HASH_WORDS, type PdqHash } from '@safelight/pdq';
 import { DetectionError } from './errors.js';
 import { DEFAULT_QUALITY_FLOOR, DEFAULT_RADIUS, type DetectionSetupOptions } from './mode.js';

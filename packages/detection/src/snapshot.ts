@@ -3,7 +3,7 @@
 // ('pdq', hex) signals). Format, all integers big-endian:
 //   'S' 'L' 'B' 'S' | u8 version (1) | u16 length + UTF-8 bank name | u32 entry count |
 //   per entry: u16 length + UTF-8 entry id | 32 bytes PDQ hash (the canonical hex's bytes)
-import { type Commitment, commitSorted } from '@safelight/hashbank';
+import { type Commitment, commitSorted } from '@safelight/hashbank/isomorphic';
 import { formatPdqHex, type PdqHash } from '@safelight/pdq';
 import { pdqFromBytes, pdqToBytes } from './bytes.js';
 import { DetectionError } from './errors.js';
