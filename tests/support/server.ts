@@ -32,6 +32,8 @@ export async function startTestServer(options: {
   detection?: ServerConfig['detection'];
   surfaces?: ServerConfig['surfaces'];
   risk?: ServerConfig['risk'];
+  clientMatch?: ServerConfig['clientMatch'];
+  web?: ServerConfig['web'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
   const franking = { keyId: 'it-key-1', key: new Uint8Array(randomBytes(32)) };
@@ -53,6 +55,8 @@ export async function startTestServer(options: {
       ...(options.detection ? { detection: options.detection } : {}),
       ...(options.surfaces ? { surfaces: options.surfaces } : {}),
       ...(options.risk ? { risk: options.risk } : {}),
+      ...(options.clientMatch ? { clientMatch: options.clientMatch } : {}),
+      ...(options.web ? { web: options.web } : {}),
     });
   let server: DeliveryServer = await start(0);
   const url = server.url;

@@ -11,13 +11,13 @@ export {
 } from './config.js';
 export { ERROR_STATUS, ServerError, type ServerErrorCode } from './errors.js';
 export type { InboxItemJson } from './hub.js';
-export { createServer, type DeliveryServer, redactUrlForLog, startServer } from './server.js';
-export { openPostgresRepository, redactUrl } from './storage/postgres.js';
-export type { DeliveryRepository } from './storage/repository.js';
-export { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
 export {
   type ClientMatchDeployment,
   type DeviceDetectionConfigJson,
   prepareClientMatch,
 } from './routes/device-detection.js';
 export { WEB_CONTENT_SECURITY_POLICY, type WebConfig } from './routes/web.js';
+export { createServer, type DeliveryServer, redactUrlForLog, startServer } from './server.js';
+export { openPostgresRepository, redactUrl } from './storage/postgres.js';
+export type { DeliveryRepository } from './storage/repository.js';
+export { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';

@@ -1,0 +1,7 @@
+export function MessengerApp() {
+  return (
+    <main>
+      <h1>Safelight</h1>
+    </main>
+  );
+}
