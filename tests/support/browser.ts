@@ -2,7 +2,7 @@
 // download). Every page is watched: a request to any origin but the app's own fails the test.
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import AxeBuilder from '@axe-core/playwright';
+import { AxeBuilder } from '@axe-core/playwright';
 import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 
 export const CHROMIUM_PATH = process.env.SAFELIGHT_CHROMIUM ?? '/usr/bin/chromium';
