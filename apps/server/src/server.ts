@@ -469,7 +469,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         params: {
           type: 'object',
           required: ['accountId'],
-          properties: { accountId: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,64}$' } },
+          properties: { accountId: accountIdSchema },
         },
       },
     },

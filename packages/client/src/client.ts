@@ -177,6 +177,11 @@ export class SafelightClient {
     return this.device.deviceId;
   }
 
+  /** The handle this account registered with. */
+  get handle(): string {
+    return this.local.registration?.handle ?? '';
+  }
+
   /** The safeguards' view of this account (band, whether they are on, contacts). */
   get safeguardState(): SafeguardState {
     return this.safeguards.state;

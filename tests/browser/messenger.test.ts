@@ -1,0 +1,202 @@
+// The web messenger end to end in a real browser (Debian chromium, headless): three people sign
+// up in their own browser contexts (each its own IndexedDB device key), become contacts, exchange
+// text and images end to end encrypted; a 14-year-old's context shows an image from a group member
+// who is not her contact blurred; the same image is in the platform's bank, so the sender's
+// browser reports the client-match; she reports the message with context; and a moderator's
+// context reviews the case (tests/browser/console.test.ts covers the console itself in depth).
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { hashImageBytes } from '@safelight/media';
+import { parsePdqHex } from '@safelight/pdq';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { drawing } from '../../packages/detection/src/test-support/fixtures.js';
+import {
+  isolatedContext,
+  launchBrowser,
+  screenshot,
+  seriousA11yViolations,
+  watchErrors,
+} from '../support/browser.ts';
+import { tempDir } from '../support/image-fixtures.ts';
+import { moderationQueue, type RunningServer, startTestServer } from '../support/server.ts';
+import { assertWebBuilt, bornYearsAgo, signUpInBrowser, WEB_ROOT } from './web-support.ts';
+
+const staff = { id: 'mod-web', role: 'senior-moderator' as const, token: 'web-test-staff-token-0123456789' };
+
+describe('web messenger in chromium', { timeout: 300_000 }, () => {
+  let server: RunningServer;
+  let browser: Browser;
+  const contexts: BrowserContext[] = [];
+  const foreign: string[] = [];
+  const errors: string[] = [];
+  let known: Buffer;
+  let unrelated: Buffer;
+  const pages: Record<'alice' | 'bob' | 'mia', Page> = {} as never;
+  const suffix = Date.now().toString(36).slice(-5);
+  const handle = (name: string) => `${name}_${suffix}`;
+
+  before(async () => {
+    assertWebBuilt();
+    known = await drawing(11);
+    unrelated = await drawing(12);
+    const knownHash = await hashImageBytes(known);
+    server = await startTestServer({
+      dataDir: await tempDir('safelight-web-'),
+      web: { root: WEB_ROOT },
+      moderation: { staff: [staff], sweepIntervalMs: 0 },
+      clientMatch: {
+        bank: {
+          bankName: 'TEST_KNOWN_IMAGES',
+          entries: [
+            { id: 'known-drawing', pdq: parsePdqHex(knownHash.pdq) },
+            { id: 'other-entry', pdq: parsePdqHex('f'.repeat(64)) },
+          ],
+        },
+      },
+    });
+    browser = await launchBrowser();
+    for (const name of ['alice', 'bob', 'mia'] as const) {
+      const context = await isolatedContext(browser, server.url, foreign);
+      contexts.push(context);
+      const page = await context.newPage();
+      watchErrors(page, errors);
+      pages[name] = page;
+    }
+  });
+
+  after(async () => {
+    for (const context of contexts) await context.close().catch(() => {});
+    await browser?.close();
+    await server?.close();
+  });
+
+  it('signs up with a date of birth and shows the age band; the device key stays in the browser', async () => {
+    await pages.alice.goto(server.url);
+    await screenshot(pages.alice, 'messenger-signup');
+    assert.deepEqual(await seriousA11yViolations(pages.alice), [], 'sign-up screen');
+    await signUpInBrowser(pages.alice, server.url, handle('alice'), bornYearsAgo(30));
+    await signUpInBrowser(pages.bob, server.url, handle('bob'), bornYearsAgo(35));
+    await signUpInBrowser(pages.mia, server.url, handle('mia'), bornYearsAgo(14));
+    assert.equal(await pages.alice.getByTestId('age-band').textContent(), '18+');
+    assert.equal(await pages.mia.getByTestId('age-band').textContent(), '13–15');
+    await pages.mia.getByText('Safeguards on').waitFor();
+    // The device key is in IndexedDB; reloading reopens the same account (no server-side key).
+    await pages.alice.reload();
+    await pages.alice.getByText(`@${handle('alice')}`).waitFor();
+  });
+
+  it('contact requests: an adult cannot reach an unconnected 14-year-old; she can ask, and he accepts', async () => {
+    await sendContactRequest(pages.alice, handle('bob'));
+    await pages.bob.getByRole('button', { name: `Accept @${handle('alice')}` }).click();
+    // The policy is the server's: the adult's request to the minor is refused with the rule named.
+    await sendContactRequest(pages.bob, handle('mia'), false);
+    await pages.bob.getByRole('alert').filter({ hasText: 'ADULT_TO_UNCONNECTED_MINOR' }).waitFor();
+    await sendContactRequest(pages.mia, handle('alice'));
+    await pages.alice.getByRole('button', { name: `Accept @${handle('mia')}` }).click();
+    await pages.alice.getByRole('button', { name: `Message @${handle('mia')}` }).waitFor();
+  });
+
+  it('exchanges text and an image end to end encrypted, with delivery and read states', async () => {
+    const { alice, bob } = pages;
+    await alice.getByRole('button', { name: `Message @${handle('bob')}` }).click();
+    await alice.getByLabel('Message', { exact: true }).fill('hello bob, here is my drawing');
+    await alice
+      .getByLabel('Attach an image')
+      .setInputFiles({ name: 'drawing.png', mimeType: 'image/png', buffer: unrelated });
+    await alice.getByRole('button', { name: 'Send' }).click();
+    await alice.getByText('hello bob, here is my drawing').waitFor();
+
+    await bob.getByRole('button', { name: `@${handle('alice')}`, exact: true }).click();
+    await bob.getByText('hello bob, here is my drawing').waitFor();
+    const image = bob.getByRole('img', { name: `Image from @${handle('alice')}` });
+    await image.waitFor();
+    // Decrypted in the browser: the <img> shows a blob: URL of the plaintext, not a server URL.
+    assert.match((await image.getAttribute('src')) ?? '', /^blob:/);
+    assert.equal(await bob.locator('figure[data-blurred="true"]').count(), 0, 'adults see images unblurred');
+    await bob.getByLabel('Message', { exact: true }).fill('lovely, thanks');
+    await bob.getByRole('button', { name: 'Send' }).click();
+    // Alice's message was read by Bob: the receipt came back end to end encrypted.
+    await alice.getByTestId('delivery-state').filter({ hasText: 'Read' }).first().waitFor();
+    await alice.getByText('lovely, thanks').waitFor();
+    await screenshot(bob, 'messenger-conversation');
+    assert.deepEqual(await seriousA11yViolations(bob), [], 'conversation screen');
+
+    // The server holds only ciphertext: the image bytes are nowhere in the blobs it served.
+    assert.deepEqual(await moderationQueue(server.url, staff.token), [], 'an unrelated image opens no case');
+  });
+
+  it('shows a minor an image from a group member who is not her contact blurred, with help; she reports it', async () => {
+    const { alice, bob, mia } = pages;
+    const group = alice.getByRole('group', { name: 'New group' });
+    await group.getByLabel(`@${handle('bob')}`).check();
+    await group.getByLabel(`@${handle('mia')}`).check();
+    await alice.getByRole('button', { name: 'Create group' }).click();
+
+    const groupTitle = new RegExp(
+      `@${handle('alice')}, @${handle('mia')}|@${handle('mia')}, @${handle('alice')}`,
+    );
+    await bob.getByRole('button', { name: groupTitle }).click();
+    await bob.getByLabel('Message', { exact: true }).fill('look at this one');
+    await bob
+      .getByLabel('Attach an image')
+      .setInputFiles({ name: 'known.png', mimeType: 'image/png', buffer: known });
+    await bob.getByRole('button', { name: 'Send' }).click();
+    await bob.getByText('look at this one').waitFor();
+
+    await mia.getByRole('button', { name: new RegExp(`@${handle('bob')}`) }).click();
+    const hidden = mia.getByRole('img', { name: `Hidden image from @${handle('bob')}` });
+    await hidden.waitFor();
+    assert.equal(await mia.locator('figure[data-blurred="true"]').count(), 1);
+    const filter = await hidden.evaluate(
+      (element) => element.ownerDocument.defaultView?.getComputedStyle(element).filter ?? '',
+    );
+    assert.match(filter, /blur/);
+    await screenshot(mia, 'messenger-minor-blurred');
+    assert.deepEqual(await seriousA11yViolations(mia), [], 'minor conversation screen');
+    await mia.getByRole('button', { name: 'Get help' }).first().click();
+    await mia.getByRole('dialog', { name: 'Talk to someone you trust' }).waitFor();
+    await mia.getByRole('button', { name: 'Close' }).click();
+
+    await mia.getByRole('button', { name: new RegExp(`^Report message from @${handle('bob')}`) }).click();
+    const dialog = mia.getByRole('dialog', { name: `Report @${handle('bob')}` });
+    await dialog.getByLabel('Include earlier messages').selectOption('1');
+    // The reporter sees exactly what will be sent before it is sent.
+    const preview = dialog.getByTestId('report-preview');
+    await preview.getByText('look at this one').waitFor();
+    assert.equal(
+      await preview.locator('li').count(),
+      1,
+      'only the reported message: nothing earlier in this group',
+    );
+    await screenshot(mia, 'messenger-report-preview');
+    await dialog.getByRole('button', { name: 'Send report' }).click();
+    await dialog.getByText(/Report sent \(case .*\)\. 1 of 1 messages verified/).waitFor();
+
+    const queue = await moderationQueue(server.url, staff.token);
+    assert.equal(queue.length, 1, 'one case: the detection match and the report are about the same sender');
+    const opened = (await (
+      await fetch(`${server.url}/v1/mod/cases/${queue[0]?.caseId}`, {
+        headers: { authorization: `Staff ${staff.token}` },
+      })
+    ).json()) as { events: Array<{ type: string; bankEntryId?: string }>; reports: unknown[] };
+    // The sender's browser hashed the image before encrypting it and reported the client-match.
+    const match = opened.events.find((e) => e.type === 'match');
+    assert.ok(match, 'the client-match from the browser opened the case');
+    assert.equal(opened.reports.length, 1);
+  });
+
+  it('made no request to any other host, and no page error', () => {
+    assert.deepEqual(foreign, []);
+    assert.deepEqual(errors, []);
+  });
+
+  async function sendContactRequest(page: Page, target: string, expectSent = true) {
+    await page.getByLabel('Handle to add').fill(target);
+    await page.getByRole('button', { name: 'Send request' }).click();
+    if (expectSent)
+      await page
+        .getByRole('status')
+        .filter({ hasText: `Contact request sent to @${target}` })
+        .waitFor();
+  }
+});
