@@ -103,7 +103,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await alice
       .getByLabel('Attach an image')
       .setInputFiles({ name: 'drawing.png', mimeType: 'image/png', buffer: unrelated });
-    await alice.getByRole('button', { name: 'Send' }).click();
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
     await alice.getByText('hello bob, here is my drawing').waitFor();
 
     await bob.getByRole('button', { name: `@${handle('alice')}`, exact: true }).click();
@@ -114,7 +114,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     assert.match((await image.getAttribute('src')) ?? '', /^blob:/);
     assert.equal(await bob.locator('figure[data-blurred="true"]').count(), 0, 'adults see images unblurred');
     await bob.getByLabel('Message', { exact: true }).fill('lovely, thanks');
-    await bob.getByRole('button', { name: 'Send' }).click();
+    await bob.getByRole('button', { name: 'Send', exact: true }).click();
     // Alice's message was read by Bob: the receipt came back end to end encrypted.
     await alice.getByTestId('delivery-state').filter({ hasText: 'Read' }).first().waitFor();
     await alice.getByText('lovely, thanks').waitFor();
@@ -140,7 +140,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await bob
       .getByLabel('Attach an image')
       .setInputFiles({ name: 'known.png', mimeType: 'image/png', buffer: known });
-    await bob.getByRole('button', { name: 'Send' }).click();
+    await bob.getByRole('button', { name: 'Send', exact: true }).click();
     await bob.getByText('look at this one').waitFor();
 
     await mia.getByRole('button', { name: new RegExp(`@${handle('bob')}`) }).click();
