@@ -65,6 +65,14 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
+    for (const [name, page] of Object.entries(pages)) {
+      const alerts = await page
+        .getByRole('alert')
+        .allTextContents()
+        .catch(() => []);
+      if (alerts.length > 0) console.log(`${name} alerts:`, alerts);
+      await screenshot(page, `zz-last-${name}`).catch(() => {});
+    }
     for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await server?.close();
@@ -99,6 +107,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
   it('exchanges text and an image end to end encrypted, with delivery and read states', async () => {
     const { alice, bob } = pages;
     await alice.getByRole('button', { name: `Message @${handle('bob')}` }).click();
+    await alice.getByRole('heading', { name: `@${handle('bob')}`, exact: true }).waitFor();
     await alice.getByLabel('Message', { exact: true }).fill('hello bob, here is my drawing');
     await alice
       .getByLabel('Attach an image')
@@ -171,6 +180,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await screenshot(mia, 'messenger-report-preview');
     await dialog.getByRole('button', { name: 'Send report' }).click();
     await dialog.getByText(/Report sent \(case .*\)\. 1 of 1 messages verified/).waitFor();
+    await dialog.getByRole('button', { name: 'Done' }).click();
 
     const queue = await moderationQueue(server.url, staff.token);
     assert.equal(queue.length, 1, 'one case: the detection match and the report are about the same sender');
@@ -183,6 +193,42 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     const match = opened.events.find((e) => e.type === 'match');
     assert.ok(match, 'the client-match from the browser opened the case');
     assert.equal(opened.reports.length, 1);
+  });
+
+  it('nudges a minor about a secrecy request, on her device only; works by keyboard and at phone width', async () => {
+    const { alice, mia } = pages;
+    await alice.getByRole('button', { name: `Message @${handle('mia')}` }).click();
+    await alice.getByRole('heading', { name: `@${handle('mia')}`, exact: true }).waitFor();
+    await alice.getByLabel('Message', { exact: true }).fill("this is our little secret, don't tell your mom");
+    await alice.getByRole('button', { name: 'Send', exact: true }).click();
+    await alice.getByText('this is our little secret').waitFor();
+
+    await mia.getByRole('button', { name: `Message @${handle('alice')}` }).click();
+    await mia.getByRole('heading', { name: `@${handle('alice')}`, exact: true }).waitFor();
+    const tip = mia.getByRole('note', { name: 'Safety tip' });
+    await tip.waitFor();
+    assert.match((await tip.textContent()) ?? '', /keep a secret/);
+    // The sender sees no trace of it.
+    assert.equal(await alice.getByRole('note', { name: 'Safety tip' }).count(), 0);
+
+    // Keyboard: the report dialog opens from the keyboard, takes focus, and Escape gives it back.
+    const report = mia.getByRole('button', { name: new RegExp(`^Report message from @${handle('alice')}`) });
+    await report.focus();
+    await mia.keyboard.press('Enter');
+    const dialog = mia.getByRole('dialog', { name: `Report @${handle('alice')}` });
+    await dialog.waitFor();
+    assert.equal(await mia.evaluate(() => document.activeElement?.id), 'report-reason');
+    await mia.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    assert.equal(await report.evaluate((element) => element === element.ownerDocument.activeElement), true);
+
+    await mia.setViewportSize({ width: 375, height: 800 });
+    const overflow = await mia.evaluate(
+      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
+    );
+    assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
+    await screenshot(mia, 'messenger-phone-width');
+    assert.deepEqual(await seriousA11yViolations(mia), [], 'phone width');
   });
 
   it('made no request to any other host, and no page error', () => {

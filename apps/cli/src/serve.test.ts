@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
@@ -36,11 +36,60 @@ describe('safelight serve', () => {
       const health = await fetch(`${url}/healthz`);
       assert.equal(health.status, 200);
       assert.deepEqual(await health.json(), { status: 'ok' });
+      // The web app (built by `npm run build`, which `npm test` runs first) is served with a CSP
+      // that allows this origin only; the console's staff token was generated into the data dir.
+      for (const path of ['/', '/console']) {
+        const page = await fetch(`${url}${path}`);
+        assert.equal(page.status, 200, path);
+        assert.match(await page.text(), /<div id="root">/);
+        assert.match(page.headers.get('content-security-policy') ?? '', /default-src 'self'/);
+      }
+      assert.ok((await readFile(join(dir, 'staff-token'), 'utf8')).trim().length >= 16);
+      assert.match(out, /moderator console: http/);
+      assert.match(out, /detection: off/);
       const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       assert.equal(await exited, 0);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a bank file with a bad line, naming the file and line, before listening', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safelight-serve-bank-'));
+    const bank = join(dir, 'bank.txt');
+    await writeFile(bank, `# test bank\n${'a'.repeat(64)} first\nnot-a-hash\n`);
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@safelight/source',
+        '--import',
+        'tsx',
+        main,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--bank',
+        bank,
+      ],
+      { env: { ...process.env, SAFELIGHT_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    let out = '';
+    child.stdout.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    child.stderr.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    try {
+      assert.notEqual(code, 0);
+      assert.match(out, new RegExp(`${bank.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not a PDQ hash`));
+      assert.doesNotMatch(out, /listening on/);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,5 @@
 import type { SafelightClient, StoredMessage } from '@safelight/client';
-import { type FormEvent, useEffect, useMemo, useRef, useState } from 'react';
+import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { describeError } from '../ui/errors.ts';
 import { AttachmentView } from './AttachmentView.tsx';
 import { GetHelp } from './GetHelp.tsx';
@@ -21,16 +21,15 @@ export function ConversationView(props: {
   const history = client.history(conversationId);
   const others = new Set(client.members(conversationId).map((m) => m.accountId));
   others.delete(client.accountId);
-  // biome-ignore lint/correctness/useExhaustiveDependencies: version is the re-read signal
-  const states = useMemo(
-    () => deliveryStates(history, client.accountId, others.size),
-    [history, client.accountId, others.size, version],
-  );
+  // Recomputed on every render: the history is appended in place, so memoising on it would go stale.
+  const states = deliveryStates(history, client.accountId, others.size);
   const shown = history.filter((m) => !isReceipt(m));
   const [reporting, setReporting] = useState<StoredMessage | undefined>();
+  // The SDK announces received messages; my own sends re-render through this.
+  const [, setSent] = useState(0);
   const [help, setHelp] = useState(false);
 
-  useReadReceipts(client, conversationId, history);
+  useReadReceipts(client, conversationId, history, history.length + version);
 
   const listRef = useRef<HTMLOListElement>(null);
   // biome-ignore lint/correctness/useExhaustiveDependencies: scroll when the message count changes
@@ -98,7 +97,7 @@ export function ConversationView(props: {
           </li>
         ))}
       </ol>
-      <Composer client={client} conversationId={conversationId} />
+      <Composer client={client} conversationId={conversationId} onSent={() => setSent((n) => n + 1)} />
       {reporting && (
         <ReportDialog
           client={client}
@@ -133,9 +132,19 @@ function BlockButton(props: { client: SafelightClient; accountId: string; handle
   );
 }
 
-/** Sends one "read" receipt for incoming messages shown here and not yet receipted as read. */
-function useReadReceipts(client: SafelightClient, conversationId: string, history: readonly StoredMessage[]) {
+/**
+ * Sends one "read" receipt for incoming messages shown here and not yet receipted as read. The
+ * SDK's history is one array it appends to, so `changed` (its length and the event counter) is
+ * what tells this effect to look again.
+ */
+function useReadReceipts(
+  client: SafelightClient,
+  conversationId: string,
+  history: readonly StoredMessage[],
+  changed: number,
+) {
   const sent = useRef(new Set<string>());
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `changed` is the re-read signal
   useEffect(() => {
     for (const m of history) {
       if (m.direction !== 'out') continue;
@@ -152,10 +161,10 @@ function useReadReceipts(client: SafelightClient, conversationId: string, histor
       .catch(() => {
         for (const id of unread) sent.current.delete(id);
       });
-  }, [client, conversationId, history]);
+  }, [client, conversationId, history, changed]);
 }
 
-function Composer(props: { client: SafelightClient; conversationId: string }) {
+function Composer(props: { client: SafelightClient; conversationId: string; onSent: () => void }) {
   const [text, setText] = useState('');
   const [file, setFile] = useState<File | undefined>();
   const [busy, setBusy] = useState(false);
@@ -180,6 +189,7 @@ function Composer(props: { client: SafelightClient; conversationId: string }) {
       await props.client.sendMessage(props.conversationId, { text: text.trim(), attachments });
       setText('');
       setFile(undefined);
+      props.onSent();
       if (fileRef.current) fileRef.current.value = '';
     } catch (caught) {
       setError(describeError(caught));
