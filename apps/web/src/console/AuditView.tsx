@@ -97,7 +97,7 @@ export function AuditView({ api }: { api: StaffApi }) {
                   </td>
                   <td>{entry.action}</td>
                   <td className="mono wrap">{target(entry)}</td>
-                  <td className="mono" title={entry.hash}>
+                  <td className="mono nowrap" title={entry.hash}>
                     {entry.hash.slice(0, 12)}
                   </td>
                 </tr>

@@ -96,12 +96,12 @@ export function QueueView({ api, onOpen }: { api: StaffApi; onOpen: (caseId: str
             <thead>
               <tr>
                 <th scope="col">Priority</th>
-                <th scope="col">Category</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Reports</th>
-                <th scope="col">SLA</th>
-                <th scope="col">Status</th>
                 <th scope="col">Case</th>
+                <th scope="col">SLA</th>
+                <th scope="col">Category</th>
+                <th scope="col">Reports</th>
+                <th scope="col">Status</th>
+                <th scope="col">Subject</th>
               </tr>
             </thead>
             <tbody>
@@ -111,23 +111,23 @@ export function QueueView({ api, onOpen }: { api: StaffApi; onOpen: (caseId: str
                     <PriorityBadge priority={item.priority} />
                   </td>
                   <td>
-                    {item.category ?? 'Uncategorised'}
-                    {item.sources && item.sources.length > 0 ? (
-                      <div className="hint">{item.sources.map((s) => SOURCE_LABELS[s] ?? s).join(', ')}</div>
-                    ) : null}
-                  </td>
-                  <td className="mono">{item.subjectAccountId}</td>
-                  <td>{item.reportCount}</td>
-                  <td>
-                    <Sla item={item} now={serverNow} />
-                  </td>
-                  <td>{item.status}</td>
-                  <td>
                     <button type="button" onClick={() => onOpen(item.caseId)}>
                       Open<span className="visually-hidden"> case {item.caseId}</span>
                     </button>
                     <div className="hint mono">{item.caseId}</div>
                   </td>
+                  <td>
+                    <Sla item={item} now={serverNow} />
+                  </td>
+                  <td>
+                    {item.category ?? 'Uncategorised'}
+                    {item.sources && item.sources.length > 0 ? (
+                      <div className="hint">{item.sources.map((s) => SOURCE_LABELS[s] ?? s).join(', ')}</div>
+                    ) : null}
+                  </td>
+                  <td>{item.reportCount}</td>
+                  <td>{item.status}</td>
+                  <td className="mono">{item.subjectAccountId}</td>
                 </tr>
               ))}
             </tbody>

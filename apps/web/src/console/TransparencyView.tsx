@@ -19,10 +19,10 @@ function BarChart({
   const rows = Object.entries(data);
   const value = (c: Count) => (typeof c === 'number' ? c : suppressBelow);
   const max = Math.max(1, ...rows.map(([, c]) => value(c)));
-  const row = 26;
-  const labelWidth = 170;
-  const barWidth = 220;
-  const height = Math.max(1, rows.length) * row + 8;
+  // Label on its own line above each bar, so long category names never run into the bars.
+  const row = 38;
+  const barWidth = 300;
+  const height = Math.max(1, rows.length) * row + 4;
   const summary =
     rows.length === 0
       ? 'No data in this period.'
@@ -40,7 +40,7 @@ function BarChart({
       <svg
         role="img"
         aria-labelledby={`${id}-title ${id}-desc`}
-        viewBox={`0 0 ${labelWidth + barWidth + 60} ${height}`}
+        viewBox={`0 0 ${barWidth + 60} ${height}`}
         width="100%"
         preserveAspectRatio="xMinYMin meet"
         className="chart-svg"
@@ -57,18 +57,18 @@ function BarChart({
           const width = Math.max(2, Math.round((value(count) / max) * barWidth));
           return (
             <g key={label}>
-              <text x={0} y={y + 15} fontSize="13" fill="#1b1f24">
+              <text x={0} y={y + 12} fontSize="12" fill="#1b1f24">
                 {label}
               </text>
               <rect
-                x={labelWidth}
-                y={y}
+                x={0}
+                y={y + 17}
                 width={width}
-                height={18}
+                height={16}
                 fill={typeof count === 'number' ? '#0b57d0' : `url(#${id}-hatch)`}
                 stroke={typeof count === 'number' ? 'none' : '#4a5360'}
               />
-              <text x={labelWidth + width + 6} y={y + 15} fontSize="13" fill="#1b1f24">
+              <text x={width + 6} y={y + 30} fontSize="12" fill="#1b1f24">
                 {String(count)}
               </text>
             </g>
