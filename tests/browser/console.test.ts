@@ -13,6 +13,7 @@ import { MemoryStateStore } from '@safelight/e2ee';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import sharp from 'sharp';
 import WebSocket from 'ws';
+import { clock, parseMatchDetail, slaClock } from '../../apps/web/src/console/format.ts';
 import {
   isolatedContext,
   launchBrowser,
@@ -22,6 +23,35 @@ import {
 } from '../support/browser.js';
 import { tempDir } from '../support/image-fixtures.js';
 import { type RunningServer, startTestServer } from '../support/server.js';
+
+// Browser globals used inside page.evaluate callbacks, which run in chromium. This file is
+// type-checked with Node's lib (no DOM), so they are declared here, as narrowly as they are used.
+interface PageImage {
+  readonly naturalWidth: number;
+  readonly naturalHeight: number;
+  decode(): Promise<void>;
+}
+interface PageElement {
+  readonly tagName: string;
+  readonly className: string;
+  getBoundingClientRect(): { right: number };
+}
+interface PageCanvas {
+  width: number;
+  height: number;
+  getContext(kind: '2d'): {
+    drawImage(image: PageImage, x: number, y: number): void;
+    getImageData(x: number, y: number, w: number, h: number): { data: Uint8ClampedArray };
+  } | null;
+}
+declare const document: {
+  createElement(tag: 'canvas'): PageCanvas;
+  readonly documentElement: { readonly scrollWidth: number };
+  querySelectorAll(selector: string): Iterable<PageElement>;
+};
+declare const sessionStorage: Record<string, string>;
+declare const localStorage: Record<string, string>;
+declare function getComputedStyle(element: unknown): { readonly filter: string };
 
 const WEB_ROOT = join(new URL('../..', import.meta.url).pathname, 'apps', 'web', 'dist');
 const admin = { id: 'admin-console-1', role: 'admin', token: 'staff-token-console-admin-0001' } as const;
@@ -46,7 +76,7 @@ async function colourPng(): Promise<Buffer> {
 /** The image's natural size and pixels as drawn unfiltered on a canvas (blob: URLs are same-origin). */
 function pixels(image: Locator) {
   return image.evaluate(async (element) => {
-    const img = element as HTMLImageElement;
+    const img = element as unknown as PageImage;
     await img.decode();
     const canvas = document.createElement('canvas');
     canvas.width = img.naturalWidth;
@@ -332,6 +362,29 @@ describe('moderator console (chromium, real server)', () => {
     }
   });
 
+  it('shows the session time and a gentle break reminder after 50 minutes', async () => {
+    const timed = await isolatedContext(browser, server.url, foreign);
+    try {
+      await timed.clock.install();
+      const tab = await timed.newPage();
+      watchErrors(tab, errors);
+      await tab.goto(`${server.url}/console`);
+      await tab.getByLabel('Staff token').fill(admin.token);
+      await tab.getByRole('button', { name: 'Sign in' }).click();
+      await tab.getByRole('heading', { name: 'Queue' }).waitFor();
+      const reminder = tab.getByRole('status').filter({ hasText: 'break' });
+      await tab.clock.fastForward('49:00');
+      assert.equal(await reminder.count(), 0, 'no reminder before 50 minutes');
+      await tab.clock.fastForward('01:05');
+      await reminder.waitFor();
+      assert.match((await tab.locator('.session-timer').textContent()) ?? '', /^Session 00:50:\d\d$/);
+      await tab.getByRole('button', { name: 'Remind me later' }).click();
+      assert.equal(await reminder.count(), 0, 'dismissed');
+    } finally {
+      await timed.close();
+    }
+  });
+
   it('made no request to another origin and logged no page errors', () => {
     assert.deepEqual(foreign, []);
     // The refusals this test provoked on purpose (wrong token, NCMEC not configured) are logged by
@@ -341,5 +394,37 @@ describe('moderator console (chromium, real server)', () => {
       errors.filter((e) => !provoked.test(e)),
       [],
     );
+  });
+});
+
+describe('console formatters', () => {
+  it('SLA clocks read "due in" and "overdue by" with the two largest units', () => {
+    const now = Date.UTC(2026, 0, 1);
+    assert.deepEqual(slaClock(now + (3 * 60 + 12) * 60_000 + 30_000, now), {
+      text: 'due in 3h 12m',
+      overdue: false,
+    });
+    assert.deepEqual(slaClock(now - 5 * 60_000, now), { text: 'overdue by 5m', overdue: true });
+    assert.deepEqual(slaClock(now + 26 * 3_600_000, now), { text: 'due in 1d 2h', overdue: false });
+    assert.equal(clock((12 * 60 + 34) * 1000), '00:12:34');
+  });
+
+  it("reads bank, entry and distance from the server's match details", () => {
+    assert.deepEqual(
+      parseMatchDetail('server-plaintext: conv/msg123 matched test-bank/entry-7 at distance 12'),
+      {
+        mode: 'server-plaintext',
+        bankName: 'test-bank',
+        entry: 'entry-7',
+        distance: 12,
+      },
+    );
+    assert.deepEqual(parseMatchDetail('profile avatar: image matched ncmec-hashes/abc at distance 0'), {
+      mode: 'profile avatar',
+      bankName: 'ncmec-hashes',
+      entry: 'abc',
+      distance: 0,
+    });
+    assert.deepEqual(parseMatchDetail('psi: conv/msg123'), { mode: 'psi' });
   });
 });
