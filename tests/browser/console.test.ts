@@ -158,6 +158,19 @@ describe('moderator console (chromium, real server)', () => {
     );
     caseId = receipt.caseId;
     reportId = receipt.reportId;
+    // A second report of the first message with words alice never wrote: kept, marked unverified.
+    const first = bob.history(conversation)[0];
+    assert.ok(first);
+    const genuine = bob.prepareReport(conversation, [first.messageId]);
+    const forged = await bob.report({
+      ...genuine,
+      messages: genuine.messages.map((m) => ({
+        ...m,
+        plaintext: Buffer.from('words alice never wrote').toString('base64url'),
+      })),
+    });
+    assert.equal(forged.caseId, caseId);
+    assert.equal(forged.messages[0]?.verified, false);
 
     browser = await launchBrowser();
     context = await isolatedContext(browser, server.url, foreign);
@@ -204,7 +217,7 @@ describe('moderator console (chromium, real server)', () => {
     assert.match(text, /Online Enticement of Children for Sexual Acts/);
     assert.match(text, new RegExp(alice.accountId));
     assert.match(text, /due in 3h 5\dm/, 'a P1 case is due within 4 hours');
-    assert.equal(await row.locator('td').nth(4).textContent(), '1', 'reports count');
+    assert.equal(await row.locator('td').nth(4).textContent(), '2', 'reports count');
     assert.deepEqual(await seriousA11yViolations(page), []);
     await screenshot(page, 'console-queue');
   });
@@ -216,10 +229,14 @@ describe('moderator console (chromium, real server)', () => {
     const badges = page.locator('.badge.verified');
     await badges.first().waitFor();
     assert.deepEqual(await badges.allTextContents(), ['Frank verified', 'Frank verified']);
+    assert.deepEqual(await page.locator('.badge.unverified').allTextContents(), [
+      'Frank not verified (tag-mismatch)',
+    ]);
     const body = (await page.locator('main').textContent()) ?? '';
     assert.ok(body.includes('asked me to keep it secret'), "the reporter's comment");
     assert.ok(body.includes('here is a picture, send one back and do not tell your parents'));
     assert.ok(body.includes('hi, which school do you go to?'), 'the context message');
+    assert.ok(body.includes('words alice never wrote'), 'unverified parts are shown, marked');
 
     const figure = page.locator('figure.media');
     const preview = figure.locator('img');
