@@ -217,15 +217,15 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await mia.keyboard.press('Enter');
     const dialog = mia.getByRole('dialog', { name: `Report @${handle('alice')}` });
     await dialog.waitFor();
-    assert.equal(await mia.evaluate(() => document.activeElement?.id), 'report-reason');
+    assert.equal(await mia.evaluate('document.activeElement && document.activeElement.id'), 'report-reason');
     await mia.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await report.evaluate((element) => element === element.ownerDocument.activeElement), true);
 
     await mia.setViewportSize({ width: 375, height: 800 });
-    const overflow = await mia.evaluate(
-      () => document.documentElement.scrollWidth - document.documentElement.clientWidth,
-    );
+    const overflow = (await mia.evaluate(
+      'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+    )) as number;
     assert.ok(overflow <= 0, `the page scrolls sideways by ${overflow}px at phone width`);
     await screenshot(mia, 'messenger-phone-width');
     assert.deepEqual(await seriousA11yViolations(mia), [], 'phone width');

@@ -512,10 +512,28 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       const q = reportingQueries(repository);
       const cases = [];
       for (const row of await q.allCases()) {
-        const state = reduceCase(await q.events(row.caseId));
+        const events = await q.events(row.caseId);
+        const state = reduceCase(events);
         if (!mayOpen(staff.role, state)) continue;
         if (request.query.status && state.status !== request.query.status) continue;
-        cases.push({ caseId: row.caseId, subjectAccountId: row.subjectAccountId, ...state });
+        // The queue shows what a case is about without opening it (an open is an audited view).
+        const category = events.findLast(
+          (e) => (e.type === 'report' || e.type === 'match') && e.category !== undefined,
+        ) as { category?: IncidentType } | undefined;
+        const sources = [
+          ...new Set(
+            events.flatMap((e) =>
+              e.type === 'report' ? ['user'] : e.type === 'match' ? [e.source ?? 'mode'] : [],
+            ),
+          ),
+        ];
+        cases.push({
+          caseId: row.caseId,
+          subjectAccountId: row.subjectAccountId,
+          ...state,
+          category: category?.category,
+          sources,
+        });
       }
       cases.sort(
         (a, b) => PRIORITIES.indexOf(a.priority) - PRIORITIES.indexOf(b.priority) || a.dueAt - b.dueAt,
