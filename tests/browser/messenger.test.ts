@@ -22,6 +22,8 @@ import { moderationQueue, type RunningServer, startTestServer } from '../support
 import { assertWebBuilt, bornYearsAgo, signUpInBrowser, WEB_ROOT } from './web-support.ts';
 
 const staff = { id: 'mod-web', role: 'senior-moderator' as const, token: 'web-test-staff-token-0123456789' };
+/** Reads the audit log (moderators may not; auditors may). */
+const auditor = { id: 'audit-web', role: 'auditor' as const, token: 'web-test-auditor-token-0123456789' };
 
 describe('web messenger in chromium', { timeout: 300_000 }, () => {
   let server: RunningServer;
@@ -43,7 +45,7 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     server = await startTestServer({
       dataDir: await tempDir('safelight-web-'),
       web: { root: WEB_ROOT },
-      moderation: { staff: [staff], sweepIntervalMs: 0 },
+      moderation: { staff: [staff, auditor], sweepIntervalMs: 0 },
       clientMatch: {
         bank: {
           bankName: 'TEST_KNOWN_IMAGES',
@@ -193,6 +195,50 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     const match = opened.events.find((e) => e.type === 'match');
     assert.ok(match, 'the client-match from the browser opened the case');
     assert.equal(opened.reports.length, 1);
+  });
+
+  it('a moderator sees the case with a verified frank and the match, reveals the image (logged) and decides', async () => {
+    const context = await isolatedContext(browser, server.url, foreign);
+    contexts.push(context);
+    const page = await context.newPage();
+    watchErrors(page, errors);
+    await page.goto(`${server.url}/console`);
+    await page.getByLabel('Staff token').fill(staff.token);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Queue' }).waitFor();
+    const [queued] = await moderationQueue(server.url, staff.token);
+    assert.ok(queued);
+    await page.getByRole('button', { name: `Open case ${queued.caseId}` }).click();
+    await page.getByRole('heading', { name: `Case ${queued.caseId}` }).waitFor();
+    await page.locator('.badge.verified').filter({ hasText: 'Frank verified' }).first().waitFor();
+    assert.match(
+      (await page.locator('main').textContent()) ?? '',
+      /TEST_KNOWN_IMAGES/,
+      'the bank that matched',
+    );
+    const figure = page.locator('figure.media').first();
+    await figure.locator('img').waitFor();
+    assert.equal(await figure.getAttribute('data-state'), 'blurred');
+    await screenshot(page, 'console-case-from-messenger');
+    await page.getByRole('button', { name: 'Reveal image' }).first().click();
+    await page.locator('figure.media[data-state="revealed"] img').first().waitFor();
+    const audit = (await (
+      await fetch(`${server.url}/v1/mod/audit`, { headers: { authorization: `Staff ${auditor.token}` } })
+    ).json()) as { entries: Array<{ action: string; caseId?: string; actorId: string }> };
+    const reveals = audit.entries.filter((e) => e.action === 'media.reveal');
+    assert.equal(reveals.length, 1, 'the reveal is in the audit log');
+    assert.equal(reveals[0]?.actorId, staff.id);
+    await page.getByLabel('Decision').selectOption('restrict');
+    await page.getByLabel('Reason').fill('sent a known image to a minor in a group');
+    await page.getByRole('button', { name: 'Record decision' }).click();
+    await page.getByRole('status').filter({ hasText: 'Decision recorded' }).waitFor();
+    const decided = (await (
+      await fetch(`${server.url}/v1/mod/cases/${queued.caseId}`, {
+        headers: { authorization: `Staff ${staff.token}` },
+      })
+    ).json()) as { state: { decision: string; status: string } };
+    assert.equal(decided.state.decision, 'restrict');
+    assert.equal(decided.state.status, 'decided');
   });
 
   it('nudges a minor about a secrecy request, on her device only; works by keyboard and at phone width', async () => {
