@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { hashImageFile } from '@safelight/media';
 import {
   DIHEDRAL_NAMES,
+  formatPdqHex,
   hammingDistance,
   PDQ_MATCH_THRESHOLD,
   type PixelBuffer,
@@ -131,10 +132,19 @@ export async function runDemo(dir: string): Promise<number> {
       if (hammingDistance(a.pdq, b.pdq) <= PDQ_MATCH_THRESHOLD) falseMatches++;
     }
   }
+  // The originals as a bank: `safelight serve --bank <dir>/bank.txt` (the quick start does) makes
+  // the web messenger's devices match outgoing images against it (client-match detection).
+  await writeFile(
+    join(dir, 'bank.txt'),
+    `# safelight demo bank: the benign demo originals (PDQ hex, entry id)\n${originals
+      .map((o) => `${formatPdqHex(o.pdq)} demo-${o.name}`)
+      .join('\n')}\n`,
+  );
   process.stdout.write(formatTable(rows));
   console.log(
     `\n${matched}/${total} edited copies matched their original; ${falseMatches} false matches between unrelated originals.` +
-      `\nImages are in ${dir}. Hash your own with: safelight hash ${dir}`,
+      `\nImages are in ${dir}. Hash your own with: safelight hash ${dir}` +
+      `\nThe originals are a bank in ${join(dir, 'bank.txt')} (safelight serve --bank uses it).`,
   );
   return 0;
 }
