@@ -86,6 +86,12 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     assert.deepEqual(await seriousA11yViolations(pages.alice), [], 'sign-up screen');
     await signUpInBrowser(pages.alice, server.url, handle('alice'), bornYearsAgo(30));
     await signUpInBrowser(pages.bob, server.url, handle('bob'), bornYearsAgo(35));
+    // Under 13: refused with the reason, and nothing is kept (the same page then signs up properly).
+    await pages.mia.goto(server.url);
+    await pages.mia.getByLabel('Handle', { exact: true }).fill(handle('mia'));
+    await pages.mia.getByLabel('Date of birth').fill(bornYearsAgo(10));
+    await pages.mia.getByRole('button', { name: 'Create account' }).click();
+    await pages.mia.getByRole('alert').filter({ hasText: /13/ }).waitFor();
     await signUpInBrowser(pages.mia, server.url, handle('mia'), bornYearsAgo(14));
     assert.equal(await pages.alice.getByTestId('age-band').textContent(), '18+');
     assert.equal(await pages.mia.getByTestId('age-band').textContent(), '13–15');
@@ -267,6 +273,18 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await mia.keyboard.press('Escape');
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await report.evaluate((element) => element === element.ownerDocument.activeElement), true);
+
+    // Blocking from the safety tip: the server takes it (and the policy then refuses alice's requests).
+    await mia
+      .getByRole('button', { name: `Block @${handle('alice')}` })
+      .first()
+      .click();
+    await mia
+      .getByRole('status')
+      .filter({ hasText: `@${handle('alice')} is blocked.` })
+      .waitFor();
+    await sendContactRequest(alice, handle('mia'), false);
+    await alice.getByRole('alert').filter({ hasText: 'BLOCKED' }).waitFor();
 
     await mia.setViewportSize({ width: 375, height: 800 });
     const overflow = (await mia.evaluate(

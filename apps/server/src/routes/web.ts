@@ -53,6 +53,8 @@ export async function webRoutes(app: FastifyInstance, options: { config: WebConf
     prefix: '/',
     index: false,
     wildcard: false,
+    // Our own headers below: the plugin's default (max-age=0) would override them.
+    cacheControl: false,
     // Hashed asset names never change; index.html must always be fresh.
     setHeaders(res, path) {
       res.setHeader(
