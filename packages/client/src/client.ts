@@ -15,7 +15,7 @@ import {
 } from '@safelight/e2ee';
 import { decodeFrank, type FrankingReport } from '@safelight/franking';
 import type { PdqHash } from '@safelight/pdq';
-import type { BlurDecision } from '@safelight/safety';
+import type { AskDecision, BlurDecision } from '@safelight/safety';
 import { type AttachmentRef, openContent, sealContent } from './content.js';
 import { ClientError, ServerError } from './errors.js';
 import { LocalState, type StoredAttachment, type StoredMessage } from './local-state.js';
@@ -245,6 +245,14 @@ export class SafelightClient {
     return { bytes, blur: await this.safeguards.decide(message.senderAccountId, ref.mediaType, bytes) };
   }
 
+  /**
+   * Whether sending this attachment would ask first (ask before send): for the UI to prepare its
+   * prompt or mark the image. Runs on the device only; makes no request.
+   */
+  checkOutgoing(attachment: OutgoingAttachment): Promise<AskDecision> {
+    return this.safeguards.checkOutgoing(attachment.bytes, attachment.mediaType);
+  }
+
   on(listener: (event: ClientEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -315,6 +323,9 @@ export class SafelightClient {
     conversationId: string,
     message: { text: string; contentType?: string; attachments?: readonly OutgoingAttachment[] },
   ): Promise<StoredMessage> {
+    // Ask before send (minors, images): before anything is hashed, encrypted or uploaded, so a
+    // cancelled send makes no request at all and the classifier's score never leaves the device.
+    await this.safeguards.confirmOutgoing(message.attachments ?? []);
     const messageId = newMessageId();
     const attachments: AttachmentRef[] = [];
     const detectionPayloads: Uint8Array[] = [];

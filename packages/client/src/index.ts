@@ -18,7 +18,7 @@ export {
   openContent,
   sealContent,
 } from './content.js';
-export { ClientError, type ClientErrorCode, ServerError } from './errors.js';
+export { ClientError, type ClientErrorCode, SendCancelledError, ServerError } from './errors.js';
 export type { Registration, StoredAttachment, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
 export type { SafeguardOptions, SafeguardState } from './safeguards.js';

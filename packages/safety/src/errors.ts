@@ -17,7 +17,8 @@ export type SafetyErrorCode =
   | 'TERM_INVALID'
   | 'NUDGE_RULES_INVALID'
   | 'SAFETY_CLASSIFIER_UNAVAILABLE'
-  | 'SAFETY_IMAGE_INVALID';
+  | 'SAFETY_IMAGE_INVALID'
+  | 'SEND_PROMPT_INVALID';
 
 export class SafetyError extends Error {
   override readonly name = 'SafetyError';
