@@ -33,6 +33,7 @@ import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
 import { surfaceRoutes } from './routes/surfaces.js';
 import { sendBatched } from './socket-batching.js';
+import { conversationQueries } from './storage/conversation-repository.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
 import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
@@ -555,6 +556,8 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         if (await tx.group(groupId)) throw new ServerError('GROUP_EXISTS', `group ${groupId} exists`);
         await tx.insertGroup({ groupId, epoch: 0, nextSeq: 1 }, now());
         await tx.addMembers(groupId, [{ deviceId, accountId }]);
+        // Who started it (metadata for the risk engine's conversation-burst signals).
+        await conversationQueries(tx).recordOrigin(groupId, accountId, now());
         return { groupId, epoch: 0 };
       });
       reply.status(201);
@@ -750,6 +753,8 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         await tx.updateGroup({ groupId, epoch, nextSeq: seq + 1 });
         await tx.removeMembers(groupId, removeDevices);
         await tx.addMembers(groupId, added);
+        const others = new Set(added.map((a) => a.accountId).filter((a) => a !== accountId));
+        await conversationQueries(tx).recordAdds(groupId, accountId, [...others], receivedAt);
         await tx.insertMessage({
           groupId,
           messageId: body.messageId,
