@@ -28,6 +28,7 @@ import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { frictionRoutes } from './routes/friction.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
@@ -285,6 +286,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
   await app.register(riskRoutes, { repository, writer, now, config: input.risk });
+  await app.register(frictionRoutes, { repository, authenticate, now, safety: input.safety });
   const evidenceKey = await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE);
   const vault = new EvidenceVault(evidenceKey);
   await app.register(reportRoutes, {

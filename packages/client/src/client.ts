@@ -33,6 +33,7 @@ import {
   type Notice,
   type ReportReceipt,
   type ReportSubmission,
+  type SafetyNotice,
   ServerApi,
 } from './server-api.js';
 
@@ -551,6 +552,15 @@ export class SafelightClient {
   /** Decisions the platform took on this account, each with its statement of reasons. */
   async notices(): Promise<Notice[]> {
     return (await this.api.notices()).notices;
+  }
+
+  /**
+   * Safety notices for this (minor's) account: accounts it is in touch with that the platform's
+   * risk engine flagged, each with block / report / talk-to-someone actions (GET
+   * /v1/safety/notices). Empty for adults. The flagged account is never told.
+   */
+  async safetyNotices(): Promise<SafetyNotice[]> {
+    return (await this.api.safetyNotices()).notices;
   }
 
   /** Appeals a decision on this account; a senior moderator reviews it. */

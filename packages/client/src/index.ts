@@ -28,5 +28,6 @@ export {
   isServerError,
   type Notice,
   type PostMessageAnswer,
+  type SafetyNotice,
   ServerApi,
 } from './server-api.js';
