@@ -56,8 +56,10 @@ export class ConversationQueries {
   }
 
   /**
-   * Groups `accountId` created in which it brought other accounts in since `since`, with those
-   * adds (its own adds only: members that others added do not make it the starter).
+   * Groups `accountId` created in which it brought someone in since `since`, each with all of its
+   * adds there, earlier ones included (so "when did it start" and "when did the first minor join"
+   * are answered over the group's whole history, not just the window). Its own adds only: members
+   * that others added do not make it the starter.
    */
   async startedSince(accountId: string, since: number): Promise<StartedConversation[]> {
     const rows = await this.db
@@ -66,7 +68,13 @@ export class ConversationQueries {
       .select(['a.group_id', 'a.account_id', 'a.added_at'])
       .where('o.creator_account_id', '=', accountId)
       .where('a.added_by', '=', accountId)
-      .where('a.added_at', '>=', since)
+      .where('a.group_id', 'in', (eb) =>
+        eb
+          .selectFrom('conversation_adds')
+          .select('group_id')
+          .where('added_by', '=', accountId)
+          .where('added_at', '>=', since),
+      )
       .execute();
     const byGroup = new Map<string, StartedConversation>();
     for (const r of rows) {
