@@ -21,7 +21,7 @@ export {
 export { ClientError, type ClientErrorCode, SendCancelledError, ServerError } from './errors.js';
 export type { Registration, StoredAttachment, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
-export type { SafeguardOptions, SafeguardState } from './safeguards.js';
+export { type SafeguardOptions, type SafeguardState, Safeguards } from './safeguards.js';
 export {
   type InboxItem,
   type InboxItemKind,
