@@ -7,15 +7,18 @@
  * - 70% adults, 30% teens (13-17). Account age uniform 0-1500 days.
  * - Ordinary adults: requests to minors ~ Poisson(0.2) (relatives), 80% accepted, age gap 20-40;
  *   blocks by minors ~ Poisson(0.02), reports ~ Poisson(0.005); new conversations per day
- *   ~ Poisson(1); 3% are "busy" (coaches, youth workers, group admins): requests to minors
- *   ~ Poisson(12), 75% accepted, new conversations ~ Poisson(14)/day, blocks ~ Poisson(0.3).
+ *   ~ Poisson(1), with minors ~ Poisson(0.05); 3% are "busy" (coaches, youth workers, group
+ *   admins): requests to minors ~ Poisson(12), 75% accepted, new conversations ~ Poisson(14)/day,
+ *   with minors ~ Poisson(2.5)/day, blocks ~ Poisson(0.3).
  * - Teens: requests to minors ~ Poisson(4), 80% accepted, gap 0-2 (not scored for teens).
  * - Hash hits on profile photos: 0.02% of ordinary accounts (a false match or a re-shared
  *   benign image in the bank), 5% of risky ones.
  * - Planted risky adults, 0.5% of the population: 60% "overt" (requests ~ Poisson(25), 15%
  *   accepted, gap 10-35, blocks ~ Poisson(2), reports ~ Poisson(0.8), 70% under 30 days old,
- *   bursts ~ Poisson(15)/day) and 40% "careful" (requests ~ Poisson(6), 45% accepted, gap 8-30,
- *   blocks ~ Poisson(0.5), reports ~ Poisson(0.2), older accounts, no bursts).
+ *   bursts ~ Poisson(15)/day, of which with minors ~ Poisson(8)/day) and 40% "careful" (requests
+ *   ~ Poisson(6), 45% accepted, gap 8-30, blocks ~ Poisson(0.5), reports ~ Poisson(0.2), older
+ *   accounts, no bursts: conversations with minors ~ Poisson(1)/day). Teens: conversations with
+ *   minors ~ Poisson(1)/day (not scored for teens).
  * Event times are uniform over the window. Ground truth is the planted label.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -61,6 +64,8 @@ interface Profile {
   reports: number;
   ageDays: () => number;
   convPerDay: number;
+  /** New conversations started with minors in the last 24 h (Poisson mean). */
+  minorConvPerDay: number;
   hashHit: number;
 }
 const ordinaryAdult: Profile = {
@@ -71,6 +76,7 @@ const ordinaryAdult: Profile = {
   reports: 0.005,
   ageDays: () => uniform(0, 1500),
   convPerDay: 1,
+  minorConvPerDay: 0.05,
   hashHit: 0.0002,
 };
 const busyAdult: Profile = {
@@ -81,6 +87,7 @@ const busyAdult: Profile = {
   reports: 0.02,
   ageDays: () => uniform(0, 1500),
   convPerDay: 14,
+  minorConvPerDay: 2.5,
   hashHit: 0.0002,
 };
 const teen: Profile = {
@@ -91,6 +98,7 @@ const teen: Profile = {
   reports: 0.01,
   ageDays: () => uniform(0, 1500),
   convPerDay: 2,
+  minorConvPerDay: 1,
   hashHit: 0.0002,
 };
 const overt: Profile = {
@@ -101,6 +109,7 @@ const overt: Profile = {
   reports: 0.8,
   ageDays: () => (rand() < 0.7 ? uniform(0, 30) : uniform(30, 1500)),
   convPerDay: 15,
+  minorConvPerDay: 8,
   hashHit: 0.05,
 };
 const careful: Profile = {
@@ -111,6 +120,7 @@ const careful: Profile = {
   reports: 0.2,
   ageDays: () => uniform(60, 1500),
   convPerDay: 2,
+  minorConvPerDay: 1,
   hashHit: 0.05,
 };
 
@@ -130,6 +140,7 @@ function make(i: number, p: Profile, band: AccountActivity['band']): AccountActi
     requestsToMinors,
     firstContactAgeGaps: requestsToMinors.filter((r) => r.accepted).map(() => uniform(p.gap[0], p.gap[1])),
     conversationsStarted: times(poisson(p.convPerDay), DAY),
+    conversationsWithMinors: times(poisson(p.minorConvPerDay), DAY),
     hashHits: rand() < p.hashHit ? [NOW - rand() * WINDOW] : [],
   };
 }

@@ -12,6 +12,7 @@ import sharp from 'sharp';
 import WebSocket from 'ws';
 import { tempDir } from '../support/image-fixtures.js';
 import { type RunningServer, startTestServer } from '../support/server.js';
+import { Wire } from '../support/wire.js';
 
 const LANDSCAPE_SVG = `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="240">
   <defs><linearGradient id="sky" x1="0" y1="0" x2="0" y2="1">
@@ -33,44 +34,6 @@ async function waitFor(predicate: () => boolean, what: string, timeoutMs = 15_00
   while (!predicate()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-/** Everything one client sends: HTTP requests (method, path, body) and WebSocket frames. */
-class Wire {
-  readonly requests: Array<{ method: string; path: string; body: string }> = [];
-  readonly frames: string[] = [];
-  readonly sockets: string[] = [];
-  readonly fetch: typeof fetch = async (input, init) => {
-    const url = new URL(String(input));
-    const body = init?.body;
-    this.requests.push({
-      method: init?.method ?? 'GET',
-      path: url.pathname + url.search,
-      body:
-        typeof body === 'string'
-          ? body
-          : body instanceof Uint8Array
-            ? Buffer.from(body).toString('latin1')
-            : '',
-    });
-    return globalThis.fetch(input, init);
-  };
-  readonly WebSocket = (() => {
-    const wire = this;
-    return class RecordingWebSocket extends WebSocket {
-      constructor(url: string | URL, ...rest: unknown[]) {
-        super(url, ...(rest as []));
-        wire.sockets.push(String(url));
-      }
-      override send(data: unknown, ...rest: unknown[]): void {
-        wire.frames.push(String(data));
-        (super.send as (...a: unknown[]) => void)(data, ...rest);
-      }
-    };
-  })();
-  all(): string[] {
-    return [...this.requests.map((r) => `${r.method} ${r.path} ${r.body}`), ...this.frames, ...this.sockets];
   }
 }
 

@@ -29,12 +29,14 @@ import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
 import { deviceDetectionRoutes, prepareClientMatch } from './routes/device-detection.js';
+import { frictionRoutes } from './routes/friction.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
 import { surfaceRoutes } from './routes/surfaces.js';
 import { webRoutes } from './routes/web.js';
 import { sendBatched } from './socket-batching.js';
+import { conversationQueries } from './storage/conversation-repository.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
 import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
@@ -289,6 +291,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
   await app.register(riskRoutes, { repository, writer, now, config: input.risk });
+  await app.register(frictionRoutes, { repository, authenticate, now, safety: input.safety });
   const evidenceKey = await loadOrCreateSecret(config.dataDir, EVIDENCE_KEY_FILE);
   const vault = new EvidenceVault(evidenceKey);
   await app.register(reportRoutes, {
@@ -583,6 +586,8 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         if (await tx.group(groupId)) throw new ServerError('GROUP_EXISTS', `group ${groupId} exists`);
         await tx.insertGroup({ groupId, epoch: 0, nextSeq: 1 }, now());
         await tx.addMembers(groupId, [{ deviceId, accountId }]);
+        // Who started it (metadata for the risk engine's conversation-burst signals).
+        await conversationQueries(tx).recordOrigin(groupId, accountId, now());
         return { groupId, epoch: 0 };
       });
       reply.status(201);
@@ -778,6 +783,8 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         await tx.updateGroup({ groupId, epoch, nextSeq: seq + 1 });
         await tx.removeMembers(groupId, removeDevices);
         await tx.addMembers(groupId, added);
+        const others = new Set(added.map((a) => a.accountId).filter((a) => a !== accountId));
+        await conversationQueries(tx).recordAdds(groupId, accountId, [...others], receivedAt);
         await tx.insertMessage({
           groupId,
           messageId: body.messageId,

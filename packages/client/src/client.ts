@@ -16,7 +16,7 @@ import {
 } from '@safelight/e2ee';
 import { decodeFrank, type FrankingReport } from '@safelight/franking';
 import type { PdqHash } from '@safelight/pdq';
-import type { BlurDecision } from '@safelight/safety';
+import type { AskDecision, BlurDecision } from '@safelight/safety';
 import { type AttachmentRef, openContent, sealContent } from './content.js';
 import { ClientError, ServerError } from './errors.js';
 import { LocalState, type StoredAttachment, type StoredMessage } from './local-state.js';
@@ -34,6 +34,7 @@ import {
   type Notice,
   type ReportReceipt,
   type ReportSubmission,
+  type SafetyNotice,
   ServerApi,
 } from './server-api.js';
 
@@ -276,6 +277,14 @@ export class SafelightClient {
     return { bytes, blur: await this.safeguards.decide(message.senderAccountId, ref.mediaType, bytes) };
   }
 
+  /**
+   * Whether sending this attachment would ask first (ask before send): for the UI to prepare its
+   * prompt or mark the image. Runs on the device only; makes no request.
+   */
+  checkOutgoing(attachment: OutgoingAttachment): Promise<AskDecision> {
+    return this.safeguards.checkOutgoing(attachment.bytes, attachment.mediaType);
+  }
+
   on(listener: (event: ClientEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
@@ -346,6 +355,9 @@ export class SafelightClient {
     conversationId: string,
     message: { text: string; contentType?: string; attachments?: readonly OutgoingAttachment[] },
   ): Promise<StoredMessage> {
+    // Ask before send (minors, images): before anything is hashed, encrypted or uploaded, so a
+    // cancelled send makes no request at all and the classifier's score never leaves the device.
+    await this.safeguards.confirmOutgoing(message.attachments ?? []);
     const messageId = newMessageId();
     const attachments: AttachmentRef[] = [];
     const detectionPayloads: Uint8Array[] = [];
@@ -571,6 +583,15 @@ export class SafelightClient {
   /** Decisions the platform took on this account, each with its statement of reasons. */
   async notices(): Promise<Notice[]> {
     return (await this.api.notices()).notices;
+  }
+
+  /**
+   * Safety notices for this (minor's) account: accounts it is in touch with that the platform's
+   * risk engine flagged, each with block / report / talk-to-someone actions (GET
+   * /v1/safety/notices). Empty for adults. The flagged account is never told.
+   */
+  async safetyNotices(): Promise<SafetyNotice[]> {
+    return (await this.api.safetyNotices()).notices;
   }
 
   /** Appeals a decision on this account; a senior moderator reviews it. */

@@ -8,7 +8,11 @@ export type ClientErrorCode =
   | 'CLIENT_UNKNOWN_CONVERSATION'
   | 'CLIENT_INVALID_INPUT'
   | 'CLIENT_NOT_REGISTERED'
-  | 'CLIENT_RETRIES_EXHAUSTED';
+  | 'CLIENT_RETRIES_EXHAUSTED'
+  /** Ask before send: the minor chose not to send (or to get help); nothing was sent. */
+  | 'SEND_CANCELLED_BY_USER'
+  /** Ask before send: a minor's image needed a question and the app supplied no confirmSend hook. */
+  | 'SEND_CONFIRMATION_REQUIRED';
 
 export class ClientError extends Error {
   override readonly name = 'ClientError';
@@ -18,6 +22,19 @@ export class ClientError extends Error {
     options?: { cause?: unknown },
   ) {
     super(message, options);
+  }
+}
+
+/**
+ * A minor was asked before sending an image and did not choose `send`. `choice` tells the app
+ * whether to show its "talk to someone you trust" help. Nothing about it left the device.
+ */
+export class SendCancelledError extends ClientError {
+  constructor(
+    readonly choice: 'cancel' | 'get-help',
+    readonly attachmentIndex: number,
+  ) {
+    super('SEND_CANCELLED_BY_USER', `not sent: the sender chose ${choice} for attachment ${attachmentIndex}`);
   }
 }
 

@@ -18,15 +18,16 @@ export {
   openContent,
   sealContent,
 } from './content.js';
-export { ClientError, type ClientErrorCode, ServerError } from './errors.js';
+export { ClientError, type ClientErrorCode, SendCancelledError, ServerError } from './errors.js';
 export type { Registration, StoredAttachment, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
-export type { SafeguardOptions, SafeguardState } from './safeguards.js';
+export { type SafeguardOptions, type SafeguardState, Safeguards } from './safeguards.js';
 export {
   type InboxItem,
   type InboxItemKind,
   isServerError,
   type Notice,
   type PostMessageAnswer,
+  type SafetyNotice,
   ServerApi,
 } from './server-api.js';

@@ -45,6 +45,18 @@ export interface ReportSubmission {
   readonly reportedAccountId?: string;
 }
 
+/**
+ * A safety notice for a minor (friction): an account they are in touch with reached the risk
+ * engine's friction threshold. Says which account and how the minor knows it, never why or the score.
+ */
+export interface SafetyNotice {
+  readonly kind: 'risk-friction';
+  readonly accountId: string;
+  readonly relations: ReadonlyArray<'contact' | 'contact-request' | 'conversation'>;
+  readonly message: string;
+  readonly actions: ReadonlyArray<{ kind: 'block' | 'report' | 'talk-to-someone-you-trust'; label: string }>;
+}
+
 /** A decision taken on this account, with its statement of reasons (docs/reporting.md). */
 export interface Notice {
   readonly caseId: string;
@@ -176,6 +188,10 @@ export class ServerApi {
 
   safetyMe(): Promise<{ accountId: string; band: string; settings: { mediaFrom?: string } }> {
     return this.request('GET', '/v1/safety/me');
+  }
+
+  safetyNotices(): Promise<{ notices: SafetyNotice[] }> {
+    return this.request('GET', '/v1/safety/notices');
   }
 
   safetyContacts(): Promise<{ contacts: string[] }> {

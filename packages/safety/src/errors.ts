@@ -13,11 +13,13 @@ export type SafetyErrorCode =
   | 'BAND_UNKNOWN'
   | 'SIGNAL_INPUT_INVALID'
   | 'THRESHOLDS_INVALID'
+  | 'WEIGHTS_INVALID'
   | 'TERM_LIST_TOO_LARGE'
   | 'TERM_INVALID'
   | 'NUDGE_RULES_INVALID'
   | 'SAFETY_CLASSIFIER_UNAVAILABLE'
-  | 'SAFETY_IMAGE_INVALID';
+  | 'SAFETY_IMAGE_INVALID'
+  | 'SEND_PROMPT_INVALID';
 
 export class SafetyError extends Error {
   override readonly name = 'SafetyError';

@@ -1,4 +1,5 @@
 export * from './classifier/index.js';
+export * from './classifier/outgoing.js';
 export * from './errors.js';
 export * from './nudges/index.js';
 export * from './policy/index.js';

@@ -1,23 +1,30 @@
 import {
   type AccountActivity,
   bandAt,
+  checkThresholds,
+  checkWeights,
   DEFAULT_THRESHOLDS,
+  DEFAULT_WEIGHTS,
   isMinor,
   parseBirthDate,
   type RiskScore,
   type RiskThresholds,
+  type SignalWeights,
   scoreActivity,
 } from '@safelight/safety';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
 import { recordMatch } from '../moderation-cases.js';
+import { conversationQueries } from '../storage/conversation-repository.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
 
 export interface RiskConfig {
   /** Scores at which friction, restriction and review apply (default 25 / 45 / 65). */
   readonly thresholds?: RiskThresholds;
+  /** Signal weights and windows (default DEFAULT_WEIGHTS of @safelight/safety); merged over the defaults. */
+  readonly weights?: Partial<SignalWeights>;
 }
 
 export interface RiskRoutesOptions {
@@ -60,15 +67,21 @@ function dbOf(queries: unknown): RiskDb {
 
 /**
  * The metadata risk engine on live server events (docs/safety.md, "Signals"): after a block, a
- * contact request or a report, the accounts concerned are re-scored from metadata only — blocks
- * and reports from minors, requests to minors and their acceptance, age gaps at first contact,
- * account age, bank hits on unencrypted surfaces. The verdict is stored (restriction feeds the
+ * contact request, a report or a commit adding accounts, the accounts concerned are re-scored from
+ * metadata only — blocks and reports from minors, requests to minors and their acceptance, age
+ * gaps at first contact, account age, conversations started (with minors) in a sliding window,
+ * bank hits on unencrypted surfaces. The verdict is stored (restriction feeds the
  * policy: no new contact with minors); reaching review opens a case with the explanation.
  */
 export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOptions) => {
   const { repository, writer, now } = options;
-  const thresholds = options.config?.thresholds ?? DEFAULT_THRESHOLDS;
+  // A bad configuration stops the server at start, naming the field (SafetyError).
+  const thresholds = checkThresholds({ ...(options.config?.thresholds ?? DEFAULT_THRESHOLDS) });
+  const weights = checkWeights({ ...DEFAULT_WEIGHTS, ...options.config?.weights });
   const db = dbOf(repository);
+  const conversations = conversationQueries(repository);
+  /** How far back conversation starts are read: the longer of the two burst windows. */
+  const burstLookbackMs = Math.max(weights.burstWindowMs, weights.minorBurstWindowMs);
 
   const birthDates = async (ids: readonly string[]) => {
     if (ids.length === 0) return new Map<string, string>();
@@ -117,11 +130,13 @@ export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOpt
     const events = caseIds.length
       ? await db.selectFrom('mod_case_events').select('event').where('case_id', 'in', caseIds).execute()
       : [];
+    const started = await conversations.startedSince(accountId, at - burstLookbackMs);
     const dates = await birthDates([
       accountId,
       ...blocks.map((b) => b.blocker_id),
       ...requests.map((r) => r.other_id),
       ...reports.map((r) => r.reporter_account_id),
+      ...started.flatMap((c) => c.adds.map((a) => a.accountId)),
     ]);
     const own = dates.get(accountId);
     const toMinors = requests.filter((r) => minor(dates.get(r.other_id), at));
@@ -142,7 +157,13 @@ export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOpt
       firstContactAgeGaps: toMinors
         .filter((r) => r.state === 'accepted')
         .map((r) => (ageAt(own, at) ?? 18) - (ageAt(dates.get(r.other_id), at) ?? 18)),
-      conversationsStarted: [],
+      // A conversation starts when its creator first brings someone in; it is "with a minor"
+      // from the first minor the creator brings in (a group grown into one counts then).
+      conversationsStarted: started.map((c) => Math.min(...c.adds.map((a) => a.at))),
+      conversationsWithMinors: started.flatMap((c) => {
+        const minors = c.adds.filter((a) => minor(dates.get(a.accountId), at));
+        return minors.length > 0 ? [Math.min(...minors.map((a) => a.at))] : [];
+      }),
       hashHits: events
         .map((e) => JSON.parse(e.event) as { type: string; source?: string; at: number })
         .filter((e) => e.type === 'match' && e.source === 'hash-match')
@@ -155,7 +176,7 @@ export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOpt
     const at = now();
     const activity = await activityOf(accountId, at);
     if (!activity) return undefined;
-    const score = scoreActivity(activity, at, thresholds);
+    const score = scoreActivity(activity, at, thresholds, weights);
     const before = await riskOf(repository, accountId);
     await writer.submit(async (tx) => {
       await dbOf(tx)
@@ -189,6 +210,9 @@ export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOpt
     const session = request.session as SessionRow | null | undefined;
     if (route === '/v1/safety/blocks') return body?.accountId ? [body.accountId] : [];
     if (route === '/v1/safety/contact-requests') return session ? [session.accountId] : [];
+    // A commit that brings accounts in may start a conversation: re-score its author (bursts).
+    if (route === '/v1/groups/:groupId/commits')
+      return session && (body as { addDevices?: unknown[] })?.addDevices?.length ? [session.accountId] : [];
     if (route === '/v1/reports') {
       const last = body?.messages?.at(-1)?.senderAccountId;
       return [body?.reportedAccountId ?? last].filter((id): id is string => typeof id === 'string');

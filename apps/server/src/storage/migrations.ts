@@ -229,6 +229,36 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // Who starts conversations (storage/conversation-repository.ts): group creation and the
+    // accounts commits bring in, metadata the server already sees; feeds the burst signals.
+    '0007_conversations': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('conversation_origins')
+          .addColumn('group_id', 'text', (c) => c.primaryKey())
+          .addColumn('creator_account_id', 'text', (c) => c.notNull())
+          .addColumn('created_at', int, (c) => c.notNull())
+          .execute();
+        await db.schema
+          .createIndex('conversation_origins_by_creator')
+          .on('conversation_origins')
+          .columns(['creator_account_id', 'created_at'])
+          .execute();
+        await db.schema
+          .createTable('conversation_adds')
+          .addColumn('group_id', 'text', (c) => c.notNull())
+          .addColumn('account_id', 'text', (c) => c.notNull())
+          .addColumn('added_by', 'text', (c) => c.notNull())
+          .addColumn('added_at', int, (c) => c.notNull())
+          .addPrimaryKeyConstraint('conversation_adds_pk', ['group_id', 'account_id'])
+          .execute();
+        await db.schema
+          .createIndex('conversation_adds_by_adder')
+          .on('conversation_adds')
+          .columns(['added_by', 'added_at'])
+          .execute();
+      },
+    },
   };
 }
 

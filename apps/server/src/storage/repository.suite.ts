@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { conversationQueries } from './conversation-repository.js';
 import type { DeliveryRepository, NewInboxItem } from './repository.js';
 
 export interface RepositoryFixture {
@@ -158,6 +159,33 @@ export function describeRepository(
       await repo().transaction((tx) => tx.insertGroup({ groupId: 'g-commit', epoch: 0, nextSeq: 1 }, 1));
       assert.ok(await repo().group('g-commit'));
       await repo().ping();
+    });
+
+    it("records who started conversations and reads a window with each group's whole history", async () => {
+      const q = conversationQueries(repo());
+      await q.recordOrigin('g-old', 'acct_x', 100);
+      await q.recordAdds('g-old', 'acct_x', ['acct_adult'], 110); // started long before the window
+      await q.recordAdds('g-old', 'acct_x', ['acct_minor'], 5_000); // grown in the window
+      await q.recordOrigin('g-new', 'acct_x', 4_000);
+      await q.recordAdds('g-new', 'acct_x', ['acct_m1', 'acct_m2'], 4_100);
+      await q.recordAdds('g-new', 'acct_x', ['acct_m1'], 4_900); // a re-add keeps the first time
+      await q.recordOrigin('g-theirs', 'acct_y', 4_000);
+      await q.recordAdds('g-theirs', 'acct_x', ['acct_z'], 4_200); // not x's group: x did not start it
+      await q.recordOrigin('g-quiet', 'acct_x', 50);
+      await q.recordAdds('g-quiet', 'acct_x', ['acct_q'], 60); // nothing in the window
+      await assert.rejects(q.recordOrigin('g-new', 'acct_y', 4_500)); // one origin per group
+
+      const started = (await q.startedSince('acct_x', 3_000)).sort((a, b) =>
+        a.groupId.localeCompare(b.groupId),
+      );
+      const adds = (c: (typeof started)[number]) => c.adds.map((a) => `${a.accountId}@${a.at}`).sort();
+      assert.deepEqual(
+        started.map((c) => c.groupId),
+        ['g-new', 'g-old'],
+      );
+      assert.deepEqual(adds(started[0]!), ['acct_m1@4100', 'acct_m2@4100']);
+      assert.deepEqual(adds(started[1]!), ['acct_adult@110', 'acct_minor@5000']);
+      assert.deepEqual(await q.startedSince('acct_y', 0), []);
     });
   });
 }

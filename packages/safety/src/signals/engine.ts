@@ -21,6 +21,11 @@ export interface AccountActivity {
   firstContactAgeGaps: readonly number[];
   /** When this account started new conversations (first add of another account to a group). */
   conversationsStarted: readonly number[];
+  /**
+   * When this account started a conversation with a minor: it created the group and brought a
+   * minor into it (one time per conversation, the first minor's add). Scored for adults only.
+   */
+  conversationsWithMinors: readonly number[];
   /** Bank matches on this account's unencrypted surfaces (profile photo, group avatars it set). */
   hashHits: readonly number[];
 }
@@ -33,6 +38,7 @@ export type SignalName =
   | 'ageGapAtFirstContact'
   | 'newAccountContactingMinors'
   | 'conversationBurst'
+  | 'conversationBurstWithMinors'
   | 'hashHitOnProfile';
 
 export interface SignalWeights {
@@ -47,6 +53,13 @@ export interface SignalWeights {
   /** Window for conversation bursts (ms) and the count before it counts. */
   burstWindowMs: number;
   burstFree: number;
+  /**
+   * Sliding window for new conversations with minors (ms), the count in it before it counts,
+   * and the count beyond that at which it reaches 63% of its weight.
+   */
+  minorBurstWindowMs: number;
+  minorBurstFree: number;
+  minorBurstScale: number;
   /** Age gap (years) before it counts; counts fully at gapFull. */
   gapFree: number;
   gapFull: number;
@@ -63,6 +76,7 @@ export const DEFAULT_WEIGHTS: SignalWeights = {
     ageGapAtFirstContact: 10,
     newAccountContactingMinors: 10,
     conversationBurst: 10,
+    conversationBurstWithMinors: 15,
     hashHitOnProfile: 60,
   },
   halfLifeMs: 30 * DAY,
@@ -70,6 +84,9 @@ export const DEFAULT_WEIGHTS: SignalWeights = {
   fanOutFree: 5,
   burstWindowMs: DAY,
   burstFree: 10,
+  minorBurstWindowMs: DAY,
+  minorBurstFree: 3,
+  minorBurstScale: 5,
   gapFree: 5,
   gapFull: 20,
   newAccountMs: 30 * DAY,
@@ -181,6 +198,18 @@ export function scoreActivity(
     saturate((burst - config.burstFree) / 10),
     `new conversations in ${Math.round(config.burstWindowMs / 3600000)} hours`,
   );
+  // Adults only, as the age gap: teenagers start conversations with their peers all the time.
+  if (activity.band === 'adult') {
+    let withMinors = 0;
+    for (const t of activity.conversationsWithMinors)
+      if (t <= now && now - t <= config.minorBurstWindowMs) withMinors++;
+    add(
+      'conversationBurstWithMinors',
+      withMinors,
+      saturate((withMinors - config.minorBurstFree) / config.minorBurstScale),
+      `new conversations with minors in ${Math.round(config.minorBurstWindowMs / 3600000)} hours (${config.minorBurstFree} free)`,
+    );
+  }
   const hits = activity.hashHits.filter((t) => t <= now).length;
   add('hashHitOnProfile', hits, hits > 0 ? 1 : 0, 'bank matches on profile photo or group avatars');
 
@@ -212,6 +241,35 @@ export function checkThresholds(t: RiskThresholds): RiskThresholds {
     );
   }
   return t;
+}
+
+const SIGNAL_NAMES: readonly SignalName[] = Object.keys(DEFAULT_WEIGHTS.weights) as SignalName[];
+
+/** Checks configured weights and windows; WEIGHTS_INVALID names the first bad field. */
+export function checkWeights(config: SignalWeights): SignalWeights {
+  const bad = (field: string, why: string) => new SafetyError('WEIGHTS_INVALID', field, `${field} ${why}`);
+  for (const name of SIGNAL_NAMES) {
+    const w = config.weights?.[name];
+    if (typeof w !== 'number' || !Number.isFinite(w) || w < 0)
+      throw bad(`weights.weights.${name}`, 'must be a number >= 0');
+  }
+  for (const key of [
+    'halfLifeMs',
+    'fanOutWindowMs',
+    'burstWindowMs',
+    'minorBurstWindowMs',
+    'newAccountMs',
+    'minorBurstScale',
+  ] as const) {
+    if (!(Number.isFinite(config[key]) && config[key] > 0))
+      throw bad(`weights.${key}`, 'must be a number > 0');
+  }
+  for (const key of ['fanOutFree', 'burstFree', 'minorBurstFree', 'gapFree'] as const) {
+    if (!(Number.isFinite(config[key]) && config[key] >= 0))
+      throw bad(`weights.${key}`, 'must be a number >= 0');
+  }
+  if (!(config.gapFull > config.gapFree)) throw bad('weights.gapFull', 'must be above gapFree');
+  return config;
 }
 
 /** An action the engine asks the host to take (the host shows notices, sets restrictions, opens cases). */

@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { SafetyError } from '../errors.js';
-import { type AccountActivity, RiskEngine, type RiskEvent, scoreActivity } from './index.js';
+import {
+  type AccountActivity,
+  checkWeights,
+  DEFAULT_WEIGHTS,
+  RiskEngine,
+  type RiskEvent,
+  scoreActivity,
+} from './index.js';
 
 const DAY = 86_400_000;
 const NOW = Date.UTC(2026, 5, 15);
@@ -14,6 +21,7 @@ const quiet = (extra: Partial<AccountActivity> = {}): AccountActivity => ({
   requestsToMinors: [],
   firstContactAgeGaps: [],
   conversationsStarted: [],
+  conversationsWithMinors: [],
   hashHits: [],
   ...extra,
 });
@@ -81,6 +89,67 @@ describe('risk signals', () => {
       scoreActivity(quiet({ conversationsStarted: forty }), NOW).fired[0]!.signal,
       'conversationBurst',
     );
+  });
+
+  it('scores a burst of new conversations with minors in a sliding window, for adults only', () => {
+    const minutesAgo = (n: number) => Array.from({ length: n }, (_, i) => NOW - (i + 1) * 60_000);
+    // Three a day are free (a parent, a coach setting up a team chat).
+    assert.equal(scoreActivity(quiet({ conversationsWithMinors: minutesAgo(3) }), NOW).score, 0);
+    const eight = scoreActivity(quiet({ conversationsWithMinors: minutesAgo(8) }), NOW);
+    assert.deepEqual(
+      eight.fired.map((f) => f.signal),
+      ['conversationBurstWithMinors'],
+    );
+    const fired = eight.fired[0]!;
+    assert.equal(fired.value, 8);
+    // 15 x (1 - e^-1): five beyond the free three is 63% of the weight.
+    assert.equal(fired.points, 9.48);
+    assert.equal(fired.detail, 'new conversations with minors in 24 hours (3 free)');
+    const twenty = scoreActivity(quiet({ conversationsWithMinors: minutesAgo(20) }), NOW).score;
+    assert.ok(twenty > eight.score && twenty <= 15, `${twenty}`);
+    // The window slides: the same eight spread over the last week count only today's.
+    const week = Array.from({ length: 8 }, (_, i) => NOW - i * DAY - 60_000);
+    assert.equal(scoreActivity(quiet({ conversationsWithMinors: week }), NOW).score, 0);
+    // Not yet happened (clock skew) does not count.
+    const future = Array.from({ length: 8 }, () => NOW + 60_000);
+    assert.equal(scoreActivity(quiet({ conversationsWithMinors: future }), NOW).score, 0);
+    // Teenagers start conversations with peers: not scored.
+    assert.equal(
+      scoreActivity(quiet({ band: 'teen16to17', conversationsWithMinors: minutesAgo(20) }), NOW).score,
+      0,
+    );
+    // With the other signals it can tip an account into friction.
+    const base = quiet({
+      createdAt: NOW - 2 * DAY,
+      blocksFromMinors: [NOW - DAY],
+      requestsToMinors: [{ at: NOW - DAY, accepted: true }],
+    });
+    assert.deepEqual(scoreActivity(base, NOW).actions, []);
+    assert.deepEqual(scoreActivity({ ...base, conversationsWithMinors: minutesAgo(8) }, NOW).actions, [
+      'friction',
+    ]);
+  });
+
+  it('refuses bad weights and windows, naming the field', () => {
+    assert.equal(checkWeights(DEFAULT_WEIGHTS), DEFAULT_WEIGHTS);
+    const cases: Array<[object, string]> = [
+      [{ minorBurstWindowMs: 0 }, 'weights.minorBurstWindowMs'],
+      [{ minorBurstFree: -1 }, 'weights.minorBurstFree'],
+      [{ minorBurstScale: Number.NaN }, 'weights.minorBurstScale'],
+      [
+        { weights: { ...DEFAULT_WEIGHTS.weights, conversationBurstWithMinors: -5 } },
+        'weights.weights.conversationBurstWithMinors',
+      ],
+      [{ weights: { blocksFromMinors: 1 } }, 'weights.weights.reportsFromMinors'],
+      [{ gapFull: 5 }, 'weights.gapFull'],
+    ];
+    for (const [change, field] of cases) {
+      assert.throws(
+        () => checkWeights({ ...DEFAULT_WEIGHTS, ...change } as typeof DEFAULT_WEIGHTS),
+        (e: unknown) => (e as SafetyError).code === 'WEIGHTS_INVALID' && (e as SafetyError).field === field,
+        field,
+      );
+    }
   });
 
   it('treats one hash hit on a profile photo as enough for restriction on its own', () => {
