@@ -46,6 +46,8 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
       dataDir: await tempDir('safelight-web-'),
       web: { root: WEB_ROOT },
       moderation: { staff: [staff, auditor], sweepIntervalMs: 0 },
+      // One report from a minor (about 15 points) puts its subject over the friction line here.
+      risk: { thresholds: { friction: 10, restriction: 45, review: 65 } },
       clientMatch: {
         bank: {
           bankName: 'TEST_KNOWN_IMAGES',
@@ -190,6 +192,17 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await dialog.getByText(/Report sent \(case .*\)\. 1 of 1 messages verified/).waitFor();
     await dialog.getByRole('button', { name: 'Done' }).click();
 
+    // The risk engine re-scored bob after the report: mia, still in a group with him, gets a
+    // friction notice naming him (never why), with block and help.
+    const notice = mia.getByRole('region', { name: 'Safety notice' });
+    await notice.getByText(`@${handle('bob')}:`).waitFor();
+    await notice.getByRole('button', { name: `Block @${handle('bob')}` }).waitFor();
+    assert.equal(
+      await bob.getByRole('region', { name: 'Safety notice' }).count(),
+      0,
+      'never the flagged account',
+    );
+
     const queue = await moderationQueue(server.url, staff.token);
     assert.equal(queue.length, 1, 'one case: the detection match and the report are about the same sender');
     const opened = (await (
@@ -274,11 +287,30 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await dialog.waitFor({ state: 'detached' });
     assert.equal(await report.evaluate((element) => element === element.ownerDocument.activeElement), true);
 
-    // Blocking from the safety tip: the server takes it (and the policy then refuses alice's requests).
+    // Ask before send: the page ships no nudity model, so a minor is asked before every image.
     await mia
-      .getByRole('button', { name: `Block @${handle('alice')}` })
-      .first()
-      .click();
+      .getByLabel('Attach an image')
+      .setInputFiles({ name: 'mine.png', mimeType: 'image/png', buffer: unrelated });
+    await mia.getByRole('button', { name: 'Send', exact: true }).click();
+    const ask = mia.getByRole('dialog', { name: 'Before you send this photo' });
+    await ask.waitFor();
+    await screenshot(mia, 'messenger-ask-before-send');
+    await ask.getByRole('button', { name: "Don't send" }).click();
+    await mia.getByRole('status').filter({ hasText: 'Not sent.' }).waitFor();
+    await mia
+      .getByLabel('Attach an image')
+      .setInputFiles({ name: 'mine.png', mimeType: 'image/png', buffer: unrelated });
+    await mia.getByRole('button', { name: 'Send', exact: true }).click();
+    await ask.getByRole('button', { name: 'Send anyway' }).click();
+    await alice.getByRole('img', { name: `Image from @${handle('mia')}` }).waitFor();
+    assert.equal(
+      await alice.getByRole('img', { name: `Image from @${handle('mia')}` }).count(),
+      1,
+      'the cancelled image never arrived',
+    );
+
+    // Blocking from the safety tip: the server takes it (and the policy then refuses alice's requests).
+    await tip.getByRole('button', { name: `Block @${handle('alice')}` }).click();
     await mia
       .getByRole('status')
       .filter({ hasText: `@${handle('alice')} is blocked.` })

@@ -169,6 +169,7 @@ function Composer(props: { client: SafelightClient; conversationId: string; onSe
   const [file, setFile] = useState<File | undefined>();
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | undefined>();
+  const [notice, setNotice] = useState<string | undefined>();
   const fileRef = useRef<HTMLInputElement>(null);
 
   async function send(event: FormEvent) {
@@ -176,6 +177,7 @@ function Composer(props: { client: SafelightClient; conversationId: string; onSe
     if (!text.trim() && !file) return;
     setBusy(true);
     setError(undefined);
+    setNotice(undefined);
     try {
       const attachments = [];
       if (file) {
@@ -192,7 +194,9 @@ function Composer(props: { client: SafelightClient; conversationId: string; onSe
       props.onSent();
       if (fileRef.current) fileRef.current.value = '';
     } catch (caught) {
-      setError(describeError(caught));
+      // The child chose not to send (ask before send): not an error, and nothing left the device.
+      if ((caught as { code?: string }).code === 'SEND_CANCELLED_BY_USER') setNotice('Not sent.');
+      else setError(describeError(caught));
     } finally {
       setBusy(false);
     }
@@ -221,6 +225,7 @@ function Composer(props: { client: SafelightClient; conversationId: string; onSe
           {error}
         </p>
       )}
+      {notice && <p role="status">{notice}</p>}
       <div className="row" style={{ marginTop: '0.5rem' }}>
         <button type="submit" disabled={busy}>
           {busy ? 'Sending…' : 'Send'}

@@ -2,8 +2,10 @@ import type { SafelightClient } from '@safelight/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { describeError } from '../ui/errors.ts';
 import { ConversationView } from './ConversationView.tsx';
+import { GetHelp } from './GetHelp.tsx';
 import { bandLabel } from './labels.ts';
 import { isReceipt, RECEIPT_CONTENT_TYPE, receiptText } from './receipts.ts';
+import { SendPromptHost } from './SendPromptHost.tsx';
 import type { Session } from './session.ts';
 import { type Social, useClientVersion, useHandles, useSocial } from './use-client.ts';
 
@@ -31,6 +33,7 @@ export function Messenger({ session }: { session: Session }) {
           {safeguards.active ? ' · Safeguards on' : ''} · Detection: {session.detection}
         </p>
       </header>
+      <SendPromptHost />
       <div className="app-main">
         <nav aria-label="Contacts and conversations">
           <Contacts client={client} social={social} handleOf={handleOf} onOpen={setOpen} />
@@ -55,6 +58,7 @@ export function Messenger({ session }: { session: Session }) {
           </section>
         </nav>
         <main id="main" tabIndex={-1}>
+          <SafetyNotices client={client} social={social} handleOf={handleOf} onOpen={setOpen} />
           <Notices social={social} />
           {open ? (
             <ConversationView
@@ -290,6 +294,71 @@ function Notices({ social }: { social: Social }) {
           </li>
         ))}
       </ul>
+    </section>
+  );
+}
+
+/**
+ * Friction notices (shown to minors only, by the server): someone they are in touch with was
+ * flagged by the risk engine. The card says who, never why; it offers block, help and the way to
+ * the conversation to report a message.
+ */
+function SafetyNotices(props: {
+  client: SafelightClient;
+  social: Social;
+  handleOf: (accountId: string) => string;
+  onOpen: (conversationId: string) => void;
+}) {
+  const { client, social, handleOf } = props;
+  const [help, setHelp] = useState(false);
+  const [done, setDone] = useState<string | undefined>();
+  if (social.safetyNotices.length === 0) {
+    // The outcome of a block stays visible after its notice went away.
+    return done ? <p role="status">{done}</p> : null;
+  }
+  return (
+    <section aria-labelledby="safety-notices-heading" className="notice">
+      <h2 id="safety-notices-heading">Safety notice</h2>
+      {social.safetyNotices.map((notice) => {
+        const who = `@${handleOf(notice.accountId)}`;
+        const conversation = client
+          .conversations()
+          .find((id) => client.members(id).some((m) => m.accountId === notice.accountId));
+        return (
+          <div key={notice.accountId} data-account={notice.accountId}>
+            <p>
+              <strong>{who}:</strong> {notice.message}
+            </p>
+            <div className="row">
+              <button
+                type="button"
+                className="danger"
+                onClick={() =>
+                  client
+                    .block(notice.accountId)
+                    .then(() => {
+                      setDone(`${who} is blocked.`);
+                      return social.refresh();
+                    })
+                    .catch((e) => setDone(describeError(e)))
+                }
+              >
+                Block {who}
+              </button>
+              {conversation && (
+                <button type="button" className="secondary" onClick={() => props.onOpen(conversation)}>
+                  Open the conversation to report
+                </button>
+              )}
+              <button type="button" className="secondary" onClick={() => setHelp(true)}>
+                Talk to someone you trust
+              </button>
+            </div>
+          </div>
+        );
+      })}
+      {done && <p role="status">{done}</p>}
+      {help && <GetHelp onClose={() => setHelp(false)} />}
     </section>
   );
 }

@@ -13,6 +13,7 @@ import {
 } from '@safelight/e2ee';
 import { IndexedDbStateStore } from './browser-store.ts';
 import { hashImageInBrowser } from './image-hash.ts';
+import { askToSend } from './send-prompt.ts';
 
 const IDENTITY_KEY = 'web.identity';
 
@@ -32,6 +33,12 @@ export interface Session {
 }
 
 const serverUrl = () => window.location.origin;
+/**
+ * On for minors (the server's band decides): nudges and blur on received content, and ask before
+ * send. No nudity model is shipped to the page (docs/web.md), so the SDK asks before every image
+ * a minor sends and blurs images from non-contacts.
+ */
+const safeguards = { enabled: 'auto' as const, confirmSend: askToSend };
 
 async function detectionFor(identity: DeviceIdentity): Promise<DetectionOptions | undefined> {
   const response = await fetch('/v1/detection/device');
@@ -66,6 +73,7 @@ export async function restoreSession(): Promise<Session | undefined> {
   const client = await SafelightClient.open({
     serverUrl: serverUrl(),
     store,
+    safeguards,
     ...(detection ? { detection } : {}),
   });
   return finish(client, detection);
@@ -82,6 +90,7 @@ export async function signUp(input: { handle: string; dateOfBirth: string }): Pr
     handle: input.handle,
     dateOfBirth: input.dateOfBirth,
     identity,
+    safeguards,
     ...(detection ? { detection } : {}),
   });
   // Kept only once the server took the account: a refused sign-up leaves nothing behind.

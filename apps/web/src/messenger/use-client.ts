@@ -1,6 +1,6 @@
 // React glue for the SDK: re-render on client events, poll what has no push (contacts, requests,
 // notices), and remember account handles.
-import type { Notice, SafelightClient } from '@safelight/client';
+import type { Notice, SafelightClient, SafetyNotice } from '@safelight/client';
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 /** A number that changes whenever the client reports an event (messages, joins, membership). */
@@ -40,6 +40,8 @@ export interface Social {
   readonly contacts: string[];
   readonly requests: Array<{ accountId: string; createdAt: number }>;
   readonly notices: Notice[];
+  /** Friction notices: an account this minor is in touch with was flagged by the risk engine. */
+  readonly safetyNotices: SafetyNotice[];
   refresh(): Promise<void>;
 }
 
@@ -48,11 +50,13 @@ export function useSocial(client: SafelightClient, everyMs = 2000): Social {
   const [contacts, setContacts] = useState<string[]>([]);
   const [requests, setRequests] = useState<Array<{ accountId: string; createdAt: number }>>([]);
   const [notices, setNotices] = useState<Notice[]>([]);
+  const [safetyNotices, setSafetyNotices] = useState<SafetyNotice[]>([]);
   const refresh = useCallback(async () => {
-    const [c, r, n] = await Promise.all([
+    const [c, r, n, f] = await Promise.all([
       client.contacts(),
       client.contactRequests(),
       client.notices().catch(() => []),
+      client.safetyNotices().catch(() => []),
     ]);
     setContacts((old) => {
       // The safeguards treat contacts differently: keep their view in step.
@@ -61,6 +65,7 @@ export function useSocial(client: SafelightClient, everyMs = 2000): Social {
     });
     setRequests(r);
     setNotices(n);
+    setSafetyNotices(f);
   }, [client]);
   useEffect(() => {
     let stopped = false;
@@ -74,5 +79,5 @@ export function useSocial(client: SafelightClient, everyMs = 2000): Social {
       clearInterval(timer);
     };
   }, [refresh, everyMs]);
-  return { contacts, requests, notices, refresh };
+  return { contacts, requests, notices, safetyNotices, refresh };
 }
