@@ -45,15 +45,6 @@ export { formatVpdq, normalizeVpdq, parseVpdq, type VpdqFrame } from './bank/vpd
 // commitment/: Merkle root over a bank's sorted active entries, inclusion proofs, verification
 export { computeBankCommitment, proveBankEntry, publishCommitment } from './commitment/bank-commitment.js';
 export {
-  COMMITMENT_SCHEME,
-  type Commitment,
-  commitSorted,
-  type InclusionProof,
-  proveSorted,
-  verifyList,
-  verifyProof,
-} from './commitment/commitment.js';
-export {
   type CommittedSignal,
   canonicalSignal,
   compareSignals,
@@ -72,7 +63,6 @@ export {
   proofRanges,
   verifyInclusion,
 } from './commitment/merkle.js';
-
 // formats/: hex lines, ThreatExchange/HMA CSV, JSON Lines; streaming all-or-nothing import, sorted export
 export { csvFormat, DATASET_COLUMNS, threatExchangeTime } from './formats/csv.js';
 export { formatCsvLine, parseCsvLine } from './formats/csv-line.js';
@@ -98,14 +88,6 @@ export { JSONL_KEYS, jsonlFormat } from './formats/jsonl.js';
 export { DEFAULT_MAX_LINE_BYTES, type Line, readLines } from './formats/line-reader.js';
 // index/: the matching indexes (exact-radius PDQ multi-index hashing, MD5/SHA-256 look-ups)
 export { DIGEST_BYTES, type DigestAlgorithm, ExactDigestIndex } from './index/exact-index.js';
-export {
-  MAX_PDQ_INDEX_SLOTS,
-  PdqIndex,
-  type PdqIndexOptions,
-  type PdqIndexParts,
-  type PdqMatch,
-  type QueryStrategy,
-} from './index/pdq-index.js';
 export {
   concatBytes,
   type DecodeSnapshotOptions,
@@ -137,6 +119,9 @@ export {
   type SegmentLayout,
 } from './index/segment-layout.js';
 export { xxh32 } from './index/xxh32.js';
+// commitment.ts (commitSorted, proofs) and the PDQ index run anywhere: one list of them, shared
+// with the browser entry.
+export * from './isomorphic.js';
 // matcher/: content against every enabled bank, with allow-list suppression
 export {
   type BankHit,
