@@ -30,6 +30,8 @@ interface Lane {
   readonly worker: Worker;
   readonly inFlight: Map<number, Pending[]>;
   load: number;
+  /** A worker that crashed gets no more batches (its in-flight vouchers were rejected). */
+  dead: boolean;
 }
 
 export class PsiServerPool implements ServerEvaluator {
@@ -50,7 +52,7 @@ export class PsiServerPool implements ServerEvaluator {
     this.batchSize = options.batchSize ?? 32;
     this.lanes = Array.from({ length: threads }, () => {
       const worker = spawnPsiWorker('opener-worker', { serverKey, slots });
-      const lane: Lane = { worker, inFlight: new Map(), load: 0 };
+      const lane: Lane = { worker, inFlight: new Map(), load: 0, dead: false };
       worker.on('message', (response: OpenResponse) => this.onResponse(lane, response));
       worker.on('error', (error) => this.failLane(lane, error));
       worker.unref();
@@ -86,9 +88,15 @@ export class PsiServerPool implements ServerEvaluator {
 
   private flush(): void {
     this.flushScheduled = false;
+    const live = this.lanes.filter((lane) => !lane.dead);
+    if (live.length === 0) {
+      const error = new Error('PsiServerPool: every worker thread has failed');
+      for (const pending of this.queue.splice(0)) pending.reject(error);
+      return;
+    }
     while (this.queue.length > 0) {
       const batch = this.queue.splice(0, this.batchSize);
-      const lane = this.lanes.reduce((a, b) => (b.load < a.load ? b : a));
+      const lane = live.reduce((a, b) => (b.load < a.load ? b : a));
       const id = this.nextBatch++;
       lane.inFlight.set(id, batch);
       lane.load += batch.length;
@@ -117,6 +125,7 @@ export class PsiServerPool implements ServerEvaluator {
   }
 
   private failLane(lane: Lane, error: unknown): void {
+    lane.dead = true;
     for (const batch of lane.inFlight.values()) for (const p of batch) p.reject(error);
     lane.inFlight.clear();
     lane.load = 0;
