@@ -170,7 +170,6 @@ out.tableBuild = builds;
 // Same bank and table as above: the two halves exactly as createPsiThresholdMode().setup builds them.
 const params = { keys, table: built.table, serverPublic: built.serverPublic, threshold: 10 };
 const client = new PsiClient(params, { syntheticRate: 0.05, qualityFloor: 50 });
-const server = new PsiServer(built.serverKey, params, built.index, { radius: 31, qualityFloor: 50 });
 const IMAGES = quick ? 100 : 600;
 const images: PdqHash[] = [];
 for (let i = 0; i < IMAGES; i++)
