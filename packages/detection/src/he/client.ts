@@ -9,7 +9,7 @@ import type { ClientDetector, ImageSignals } from '../mode.js';
 import { DEFAULT_QUALITY_FLOOR } from '../mode.js';
 import { bitOf, bucketKey } from './bits.js';
 import { HeError } from './errors.js';
-import { HASH_BITS, type HeRuntime, heRuntime, ROW_SLOTS, unitBases } from './params.js';
+import { HASH_BITS, type HeRuntime, heRuntime, MAX_CLAIMS, ROW_SLOTS, unitBases } from './params.js';
 import {
   equalBytes,
   MAGIC_ANSWER,
@@ -148,8 +148,11 @@ export class HeFuzzyClient implements ClientDetector {
         }
       }
     });
-    const writer = new Writer().magic(MAGIC_ANSWER).bytes(queryId).u16(found.length);
-    for (const [c, slot, value] of found) writer.u16(c).u16(slot).u32(value);
+    // The server refuses answers with more than MAX_CLAIMS claims (token-guessing bound); more zero
+    // flags than that would mean that many bank entries within the radius: any of them will do.
+    const claims = found.slice(0, MAX_CLAIMS);
+    const writer = new Writer().magic(MAGIC_ANSWER).bytes(queryId).u16(claims.length);
+    for (const [c, slot, value] of claims) writer.u16(c).u16(slot).u32(value);
     return writer.finish();
   }
 

@@ -8,7 +8,7 @@ import { bucketKey, bucketPositions } from './bits.js';
 import { HeFuzzyClient } from './client.js';
 import { HeError } from './errors.js';
 import { createHeFuzzyMode, heFuzzyMode } from './mode.js';
-import { copiesFor, loadSeal, parameterFingerprint, unitBases } from './params.js';
+import { copiesFor, heRuntime, loadSeal, MAX_CLAIMS, parameterFingerprint, unitBases } from './params.js';
 import { HeFuzzyServer } from './server.js';
 import { MAGIC_ANSWER, Writer } from './wire.js';
 
@@ -90,7 +90,7 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
 
   it('shows the client only masked values: no zero, fresh uniform residues for a non-matching query', async () => {
     const far = flipped(target, 128);
-    const t = 1032193;
+    const { t } = await heRuntime();
     const first = await challengeSlots(far);
     const second = await challengeSlots(far);
     assert.equal(first.length, second.length);
@@ -136,13 +136,14 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
     }
   });
 
-  it('refuses a forged answer: random tokens under every flag earn no verdict', async () => {
+  it('refuses a forged answer: random tokens under up to MAX_CLAIMS flags earn no verdict, more are refused', async () => {
     const forged = await createHeFuzzyMode().setupDetailed({ bank });
+    let claimCount = MAX_CLAIMS;
     try {
       forged.server.connect(forged.client.keyId, async (challenge) => {
         const queryId = challenge.subarray(13, 29);
         const copies = copiesFor(31);
-        const claims = unitBases(copies).slice(0, 64);
+        const claims = unitBases(copies).slice(0, claimCount);
         const writer = new Writer().magic(MAGIC_ANSWER).bytes(queryId).u16(claims.length);
         for (const base of claims)
           writer
@@ -153,6 +154,13 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
       });
       const payload = (await forged.client.prepare(signals(flipped(target, 128))))!;
       assert.equal(await forged.server.evaluate(payload, context), undefined);
+      // Guessing a token succeeds w.p. 1/t per claim: the cap bounds the tries per query.
+      claimCount = 64;
+      await assert.rejects(
+        forged.server.evaluate((await forged.client.prepare(signals(flipped(target, 128))))!, context),
+        (err: unknown) =>
+          err instanceof HeError && err.code === 'HE_MALFORMED_ANSWER' && /64 claims/.test(err.message),
+      );
     } finally {
       await forged.close();
     }

@@ -12,7 +12,7 @@ export const heFuzzyLeakage: LeakageStatement = {
   server:
     'Learns, per image, whether it lies within the radius (default 31 bits) of some bank entry and, when it does, which entry; ' +
     'never the hash, never the distance. It also learns the bucket key: k PDQ bits at fixed positions (k = 0 up to ' +
-    "~2k entries, ~9 at 1M entries) and the client key id, which links an account's images to each other.",
+    "~2k entries; at 1M, 10 with the default 4 result ciphertexts, 12 with 1) and the client key id, which links an account's images to each other.",
   client:
     'Learns how many bank entries of its bucket lie within the radius of its own hash (zero flags), nothing about ' +
     'the others: their slots are uniform nonzero residues under fresh masks, entries and offsets shuffled per query. ' +
@@ -21,7 +21,7 @@ export const heFuzzyLeakage: LeakageStatement = {
   subversion:
     'A server can put any hash in the bank (as in every mode) and choose which bucket entries it evaluates; it ' +
     'cannot read the hash without the secret key. A client can hide a match (send a random hash or answer ' +
-    'nothing) but cannot forge one: a claim needs the exact 20-bit token that survives only under a zero flag.',
+    'nothing) but cannot forge one except by guessing: a claim needs the exact token mod t (~17 bits) that survives only under a zero flag, at most 8 claims per answer (≤ 2^-14 per query).',
 };
 
 export interface HeFuzzyOptions extends Pick<HeServerOptions, 'maxCiphertexts'> {}

@@ -25,6 +25,7 @@ import {
   HASH_BITS,
   type HeRuntime,
   heRuntime,
+  MAX_CLAIMS,
   ROW_SLOTS,
   unitBases,
 } from './params.js';
@@ -101,21 +102,32 @@ export class HeFuzzyServer implements ServerEvaluator {
     this.entriesPerCiphertext = this.bases.length;
     const n = bank.entries.length;
     const target = this.entriesPerCiphertext * maxCiphertexts;
-    this.bucketBits = n <= target ? 0 : Math.min(24, Math.ceil(Math.log2(n / target)));
     this.words = new Uint32Array(n * 8);
     this.weights = new Uint16Array(n);
-    this.buckets = new Map();
     bank.entries.forEach((entry, i) => {
       this.words.set(entry.pdq, i * 8);
       this.weights[i] = popcount(entry.pdq);
-      const key = bucketKey(entry.pdq, this.bucketBits);
-      const list = this.buckets.get(key);
-      if (list) list.push(i);
-      else this.buckets.set(key, [i]);
     });
-    let largest = 1;
-    for (const list of this.buckets.values()) largest = Math.max(largest, list.length);
-    this.ciphertextsPerQuery = Math.ceil(largest / this.entriesPerCiphertext);
+    // k starts at the average-size estimate and grows until the LARGEST bucket fits the target:
+    // the ciphertext count per query is fixed by the largest bucket, so an average-sized k could
+    // overshoot maxCiphertexts (at 1M entries and maxCiphertexts 1, k = 11 gave 2 ciphertexts).
+    let bits = n <= target ? 0 : Math.ceil(Math.log2(n / target));
+    let buckets = this.bucketise(bank, bits);
+    while (bits < 24 && largestBucket(buckets) > target) buckets = this.bucketise(bank, ++bits);
+    this.bucketBits = bits;
+    this.buckets = buckets;
+    this.ciphertextsPerQuery = Math.ceil(Math.max(1, largestBucket(buckets)) / this.entriesPerCiphertext);
+  }
+
+  private bucketise(bank: BankSnapshot, bits: number): Map<number, number[]> {
+    const buckets = new Map<number, number[]>();
+    bank.entries.forEach((entry, i) => {
+      const key = bucketKey(entry.pdq, bits);
+      const list = buckets.get(key);
+      if (list) list.push(i);
+      else buckets.set(key, [i]);
+    });
+    return buckets;
   }
 
   static async create(bank: BankSnapshot, options: HeServerOptions = {}): Promise<HeFuzzyServer> {
@@ -391,6 +403,11 @@ export class HeFuzzyServer implements ServerEvaluator {
       throw new HeError('HE_MALFORMED_ANSWER', 'he-fuzzy answer: names another query');
     }
     const count = reader.u16();
+    // An honest client claims one token per bank entry within the radius (normally 0 or 1); a
+    // cap keeps the chance of guessing a token (1/t per claim) negligible per query.
+    if (count > MAX_CLAIMS) {
+      throw new HeError('HE_MALFORMED_ANSWER', `he-fuzzy answer: ${count} claims, at most ${MAX_CLAIMS}`);
+    }
     const matched = new Set<number>();
     for (let i = 0; i < count; i++) {
       const c = reader.u16();
@@ -411,6 +428,12 @@ export class HeFuzzyServer implements ServerEvaluator {
     }
     this.keys.clear();
   }
+}
+
+function largestBucket(buckets: Map<number, number[]>): number {
+  let largest = 0;
+  for (const list of buckets.values()) largest = Math.max(largest, list.length);
+  return largest;
 }
 
 interface Pending {

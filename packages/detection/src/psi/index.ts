@@ -10,6 +10,7 @@ export {
 } from './keys.js';
 export {
   buildPsiBank,
+  buildPsiBankParallel,
   createPsiThresholdMode,
   DEFAULT_SYNTHETIC_RATE,
   DEFAULT_THRESHOLD,
@@ -17,6 +18,7 @@ export {
   type PsiThresholdOptions,
   psiThresholdMode,
 } from './mode.js';
+export { PsiServerPool, type PsiServerPoolOptions } from './pool.js';
 export {
   type PsiAccountView,
   PsiClient,
@@ -24,5 +26,5 @@ export {
   PsiServer,
   type StoredVoucher,
 } from './protocol.js';
-export { type BlindedTable, CUCKOO_SLOTS_PER_KEY } from './table.js';
+export { type BlindedTable, CUCKOO_SLOTS_PER_KEY, type ParallelBuildOptions } from './table.js';
 export { voucherBytes } from './voucher.js';

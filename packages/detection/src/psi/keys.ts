@@ -18,8 +18,11 @@ export interface RobustKeyParameters {
   readonly seed: string;
 }
 
+// L = 12: the largest L whose voucher stays under 1 KB (64 bytes per slot; 959 B with typical
+// conversation/message ids). L = 16 recalled more at large distances (docs/detection-psi.md has
+// the measured cost) but its vouchers were 1,215 B.
 export const DEFAULT_KEY_PARAMETERS: RobustKeyParameters = {
-  keysPerImage: 16,
+  keysPerImage: 12,
   bitsPerKey: 16,
   seed: 'safelight-psi-robust-keys-v1',
 };

@@ -20,8 +20,9 @@ import {
   robustKeys,
   validateKeyParameters,
 } from './keys.js';
+import { PsiServerPool, type PsiServerPoolOptions } from './pool.js';
 import { type PsiBankIndex, PsiClient, type PsiPublicParameters, PsiServer } from './protocol.js';
-import { buildBlindedTable } from './table.js';
+import { buildBlindedTable, buildBlindedTableParallel, type ParallelBuildOptions } from './table.js';
 
 export interface PsiThresholdOptions {
   /** t: matching vouchers an account needs before the server learns anything (default 10). */
@@ -56,8 +57,8 @@ function validate(threshold: number, syntheticRate: number): void {
     throw new PsiError('PSI_INVALID_SYNTHETIC_RATE', 'syntheticRate must be in [0, 1)');
 }
 
-/** Builds the server's secret key, the bank's key index and the blinded table. */
-export function buildPsiBank(bank: BankSnapshot, keys: RobustKeyParameters) {
+/** The bank's key index and its distinct robust keys (the table's contents). */
+function indexBank(bank: BankSnapshot, keys: RobustKeyParameters) {
   if (bank.entries.length === 0) throw new PsiError('PSI_EMPTY_BANK', 'bank.entries is empty');
   validateKeyParameters(keys);
   const keyIndex = new Map<string, number[]>();
@@ -74,15 +75,40 @@ export function buildPsiBank(bank: BankSnapshot, keys: RobustKeyParameters) {
       }
     }
   });
+  const index: PsiBankIndex = { bankName: bank.bankName, entries: bank.entries, keyIndex };
+  return { index, distinct };
+}
+
+/** Builds the server's secret key, the bank's key index and the blinded table (one thread). */
+export function buildPsiBank(bank: BankSnapshot, keys: RobustKeyParameters) {
+  const { index, distinct } = indexBank(bank, keys);
   const serverKey = x25519PrivateKey(randomBytes(32));
   const table = buildBlindedTable(distinct, serverKey);
-  const index: PsiBankIndex = { bankName: bank.bankName, entries: bank.entries, keyIndex };
+  return { serverKey, serverPublic: x25519Base(serverKey), table, index, distinctKeys: distinct.length };
+}
+
+/** buildPsiBank with the table's group operations on worker threads (banks of 100k and more). */
+export async function buildPsiBankParallel(
+  bank: BankSnapshot,
+  keys: RobustKeyParameters,
+  options: ParallelBuildOptions = {},
+) {
+  const { index, distinct } = indexBank(bank, keys);
+  const serverKey = x25519PrivateKey(randomBytes(32));
+  const table = await buildBlindedTableParallel(distinct, serverKey, options);
   return { serverKey, serverPublic: x25519Base(serverKey), table, index, distinctKeys: distinct.length };
 }
 
 export function createPsiThresholdMode(options: PsiThresholdOptions = {}): DetectionModeFactory & {
-  /** Both halves as PsiClient / PsiServer (raw vouchers, no shared header), for tests and benches. */
-  setupDetailed(setup: DetectionSetupOptions): Promise<{ client: PsiClient; server: PsiServer }>;
+  /**
+   * Both halves as PsiClient / PsiServer (raw vouchers, no shared header), for tests and benches;
+   * `pool()` wraps the server in worker threads for throughput (caller closes it).
+   */
+  setupDetailed(setup: DetectionSetupOptions): Promise<{
+    client: PsiClient;
+    server: PsiServer;
+    pool(options?: PsiServerPoolOptions): PsiServerPool;
+  }>;
 } {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
   const syntheticRate = options.syntheticRate ?? DEFAULT_SYNTHETIC_RATE;
@@ -113,7 +139,9 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
       qualityFloor,
       maxCombinations: options.maxCombinations,
     });
-    return { client, server };
+    const pool = (poolOptions?: PsiServerPoolOptions) =>
+      new PsiServerPool(server, built.serverKey, keys.keysPerImage, poolOptions);
+    return { client, server, pool };
   };
   return {
     name: 'psi-threshold',

@@ -1,7 +1,7 @@
 // psi-threshold, both halves. Apple's 2021 PSI + threshold secret sharing design, adapted to PDQ:
 // an image yields L robust keys (keys.ts) instead of one exact NeuralHash; its voucher has one
 // slot per key, and the outer layer opens if any slot's key is in the server's blinded table.
-import { createHash, type KeyObject, randomBytes } from 'node:crypto';
+import { type KeyObject, randomBytes } from 'node:crypto';
 import { hammingDistance, type PdqHash } from '@safelight/pdq';
 import type {
   ClientDetector,
@@ -10,21 +10,22 @@ import type {
   ImageSignals,
   ServerEvaluator,
 } from '../mode.js';
+import { hashToGroupBatch, open, seal, x25519, x25519Base, x25519PrivateKey, xor } from './crypto.js';
 import {
-  hashToGroupBatch,
-  hkdf,
-  open,
-  seal,
-  utf8,
-  x25519,
-  x25519Base,
-  x25519PrivateKey,
-  xor,
-} from './crypto.js';
+  accountTag,
+  keyCheck,
+  layerAad,
+  payloadKey,
+  payloadNonce,
+  shareKey,
+  shareX,
+  slotMasks,
+  ZERO_NONCE,
+} from './derive.js';
 import { PsiError } from './errors.js';
 import { type RobustKeyParameters, robustKeys } from './keys.js';
+import { openOuterLayer } from './opener.js';
 import {
-  hashToScalar,
   randomScalar,
   reconstructSecret,
   ShamirPolynomial,
@@ -37,10 +38,10 @@ import {
   decodeVoucher,
   encodePayload,
   encodeVoucher,
+  KEY_CHECK_BYTES,
   SHARE_CT_BYTES,
   VOUCHER_ID_BYTES,
   VOUCHER_KEY_BYTES,
-  VOUCHER_VERSION,
   type Voucher,
   type VoucherPayload,
   type VoucherSlot,
@@ -54,50 +55,6 @@ export interface PsiPublicParameters {
   readonly serverPublic: Uint8Array;
   readonly threshold: number;
 }
-
-// ---- derivations shared by both sides -------------------------------------------------------
-
-const ZERO_NONCE = new Uint8Array(12);
-
-export function accountTag(accountId: string): Uint8Array {
-  return new Uint8Array(createHash('sha256').update('safelight-psi account|').update(accountId).digest());
-}
-
-function slotMask(
-  shared: Uint8Array,
-  voucherId: Uint8Array,
-  tag: Uint8Array,
-  slot: number,
-  choice: number,
-  q: Uint8Array,
-): Uint8Array {
-  const info = new Uint8Array(20 + 32 + 2 + 32);
-  info.set(utf8('safelight-psi slot |'), 0);
-  info.set(tag, 20);
-  info[52] = slot;
-  info[53] = choice;
-  info.set(q, 54);
-  return hkdf(shared, voucherId, info, VOUCHER_KEY_BYTES);
-}
-
-const shareKey = (voucherKey: Uint8Array, voucherId: Uint8Array): Uint8Array =>
-  hkdf(voucherKey, voucherId, utf8('safelight-psi share'), 32);
-
-const payloadKey = (accountSecret: bigint, tag: Uint8Array): Uint8Array =>
-  hkdf(scalarToBytes(accountSecret), tag, utf8('safelight-psi payload'), 32);
-
-function layerAad(voucherId: Uint8Array, tag: Uint8Array): Uint8Array {
-  const aad = new Uint8Array(1 + VOUCHER_ID_BYTES + 32);
-  aad[0] = VOUCHER_VERSION;
-  aad.set(voucherId, 1);
-  aad.set(tag, 1 + VOUCHER_ID_BYTES);
-  return aad;
-}
-
-const shareX = (tag: Uint8Array, voucherId: Uint8Array): bigint =>
-  hashToScalar('safelight-psi share x', tag, voucherId);
-
-const payloadNonce = (voucherId: Uint8Array): Uint8Array => voucherId.subarray(0, 12);
 
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 
@@ -171,7 +128,11 @@ export class PsiClient implements ClientDetector {
         const shared = x25519(beta, tableElement(table, position));
         // A small-order table element can only come from a malicious table: mask with noise.
         if (!shared) return new Uint8Array(randomBytes(VOUCHER_KEY_BYTES));
-        return xor(voucherKey, slotMask(shared, id, tag, j, c, q));
+        const mask = slotMasks(shared, id, tag, j, q).subarray(
+          c * VOUCHER_KEY_BYTES,
+          (c + 1) * VOUCHER_KEY_BYTES,
+        );
+        return xor(voucherKey, mask);
       }) as [Uint8Array, Uint8Array];
       return { q, ct };
     });
@@ -185,7 +146,7 @@ export class PsiClient implements ClientDetector {
       encodePayload(this.payloadOf(signals)),
       aad,
     );
-    return encodeVoucher({ id, slots, shareCt, payloadCt });
+    return encodeVoucher({ id, keyCheck: keyCheck(voucherKey, id), slots, shareCt, payloadCt });
   }
 
   /** Opens at the server like a match (via u(k·B)), but its share is random: never reconstructs. */
@@ -208,14 +169,18 @@ export class PsiClient implements ClientDetector {
         new Uint8Array(randomBytes(VOUCHER_KEY_BYTES)),
         new Uint8Array(randomBytes(VOUCHER_KEY_BYTES)),
       ];
-      ct[choice] = xor(voucherKey, slotMask(shared, id, tag, j, choice, q));
+      const masks = slotMasks(shared, id, tag, j, q);
+      ct[choice] = xor(
+        voucherKey,
+        masks.subarray(choice * VOUCHER_KEY_BYTES, (choice + 1) * VOUCHER_KEY_BYTES),
+      );
       slots.push({ q, ct });
     }
     const aad = layerAad(id, tag);
     const dummy = scalarToBytes(randomScalar());
     const shareCt = seal(shareKey(voucherKey, id), ZERO_NONCE, dummy, aad);
     const payloadCt = new Uint8Array(randomBytes(payloadLength));
-    return encodeVoucher({ id, slots, shareCt, payloadCt });
+    return encodeVoucher({ id, keyCheck: keyCheck(voucherKey, id), slots, shareCt, payloadCt });
   }
 
   /** Below the quality floor: same shape, opens for nobody. */
@@ -223,6 +188,7 @@ export class PsiClient implements ClientDetector {
     const slots = Array.from({ length: this.params.keys.keysPerImage }, randomSlot);
     return encodeVoucher({
       id: new Uint8Array(randomBytes(VOUCHER_ID_BYTES)),
+      keyCheck: new Uint8Array(randomBytes(KEY_CHECK_BYTES)),
       slots,
       shareCt: new Uint8Array(randomBytes(SHARE_CT_BYTES)),
       payloadCt: new Uint8Array(randomBytes(payloadLength)),
@@ -251,6 +217,14 @@ export interface PsiServerOptions {
   readonly qualityFloor: number;
   /** Upper bound on share subsets tried per reconstruction attempt (synthetic noise search). */
   readonly maxCombinations?: number;
+}
+
+/** A voucher past parsing and replay checks, waiting for its outer layer to be tried. */
+export interface AdmittedVoucher {
+  readonly voucher: Voucher;
+  readonly tag: Uint8Array;
+  readonly accountId: string;
+  readonly stored: StoredVoucher;
 }
 
 /** What the server holds for one stored voucher. */
@@ -300,6 +274,15 @@ export class PsiServer implements ServerEvaluator {
   }
 
   evaluateSync(payload: Uint8Array, context: DetectionContext): DetectionVerdict[] | undefined {
+    const admitted = this.admit(payload, context);
+    return this.settle(admitted, openOuterLayer(this.serverKey, admitted.voucher, admitted.tag));
+  }
+
+  /**
+   * First half of an evaluation: strict parse, replay refusal, storage. Synchronous, so a replay
+   * is refused even while an earlier copy is still being opened by a PsiServerPool worker.
+   */
+  admit(payload: Uint8Array, context: DetectionContext): AdmittedVoucher {
     const voucher = decodeVoucher(payload, this.params.keys.keysPerImage);
     const account = this.account(context.accountId);
     const id = hex(voucher.id);
@@ -308,9 +291,16 @@ export class PsiServer implements ServerEvaluator {
     account.seen.add(id);
     const stored: StoredVoucher = { id, bytes: payload.slice(), context };
     account.vouchers.push(stored);
-    const y = this.openOuter(voucher, account.tag);
+    return { voucher, tag: account.tag, accountId: context.accountId, stored };
+  }
+
+  /** Second half: given the outer layer's share bytes (or undefined), count it and maybe decrypt. */
+  settle(admitted: AdmittedVoucher, shareBytes: Uint8Array | undefined): DetectionVerdict[] | undefined {
+    const y = shareBytes ? scalarFromBytes(shareBytes) : undefined;
     if (y === undefined) return undefined;
-    stored.share = { x: shareX(account.tag, voucher.id), y };
+    const account = this.account(admitted.accountId);
+    const { stored } = admitted;
+    stored.share = { x: shareX(account.tag, admitted.voucher.id), y };
     if (account.key) {
       const verdict = this.decryptOne(account, stored);
       return verdict ? [verdict] : undefined;
@@ -347,22 +337,6 @@ export class PsiServer implements ServerEvaluator {
       this.accounts.set(accountId, a);
     }
     return a;
-  }
-
-  /** The share y if some slot's key is in the table (or the voucher is synthetic), else undefined. */
-  private openOuter(voucher: Voucher, tag: Uint8Array): bigint | undefined {
-    const aad = layerAad(voucher.id, tag);
-    for (let j = 0; j < voucher.slots.length; j++) {
-      const slot = voucher.slots[j] as VoucherSlot;
-      const shared = x25519(this.serverKey, slot.q);
-      if (!shared) continue;
-      for (let c = 0; c < 2; c++) {
-        const candidate = xor(slot.ct[c] as Uint8Array, slotMask(shared, voucher.id, tag, j, c, slot.q));
-        const share = open(shareKey(candidate, voucher.id), ZERO_NONCE, voucher.shareCt, aad);
-        if (share) return scalarFromBytes(share);
-      }
-    }
-    return undefined;
   }
 
   /** Tries every t-subset of opened shares that includes the newest one. */

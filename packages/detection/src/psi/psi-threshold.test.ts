@@ -30,7 +30,7 @@ const known: Array<{ id: string; pdq: PdqHash }> = Array.from({ length: 6 }, (_,
 }));
 const filler = Array.from({ length: 200 }, (_, i) => ({ id: `filler-${i}`, pdq: randomHash(random) }));
 const bank: BankSnapshot = { bankName: 'TEST_PSI_BANK', entries: [...known, ...filler] };
-/** A near-duplicate 10 bits from a known entry (every one of L=16 keys survives w.p. ≈ 0.52). */
+/** A near-duplicate 10 bits from a known entry (every one of L=12 keys survives w.p. ≈ 0.52). */
 const nearTo = (i: number): PdqHash => flipRandomBits((known[i] as { pdq: PdqHash }).pdq, 10, random);
 const unrelated = (): PdqHash => randomHash(random);
 
@@ -232,16 +232,49 @@ describe('psi-threshold: threshold t = 3', { timeout: 120_000 }, () => {
     assert.equal(server.inspect('acct_malformed').stored, 0);
   });
 
-  it('vouchers are the same size whatever the image, and < 1 KB with L = 12 keys', async () => {
+  it('vouchers are the same size whatever the image, and < 1 KB with the default L = 12 keys', async () => {
     const sizes = new Set<number>();
     for (const pdq of [nearTo(0), unrelated()])
       sizes.add((await client.prepare(signals(pdq, ctx('acct_size', 1)))).length);
     sizes.add((await client.prepare(signals(nearTo(0), ctx('acct_size', 1), 20))).length); // below the floor
     assert.equal(sizes.size, 1);
     const [size] = [...sizes] as [number];
+    assert.equal(DEFAULT_KEY_PARAMETERS.keysPerImage, 12);
+    assert.ok(size < 1024, `default voucher is ${size} bytes`);
     const payloadCt = size - voucherBytes(DEFAULT_KEY_PARAMETERS.keysPerImage, 0);
-    assert.ok(voucherBytes(12, payloadCt) < 1024, `L=12 voucher is ${voucherBytes(12, payloadCt)} bytes`);
-    assert.ok(size < 1280, `default voucher is ${size} bytes`);
+    assert.ok(voucherBytes(16, payloadCt) > 1024, 'L = 16 would not fit: why the default is 12');
+  });
+});
+
+describe('psi-threshold: PsiServerPool (outer layers opened on worker threads)', { timeout: 120_000 }, () => {
+  it('gives the same answers as PsiServer: nothing below t, exactly the matches at t, replays and garbage refused', async () => {
+    const factory = createPsiThresholdMode({ threshold: 3, syntheticRate: 0 });
+    const { client, pool } = await factory.setupDetailed({ bank });
+    const server = pool({ threads: 2, batchSize: 4 });
+    try {
+      const account = 'acct_pool';
+      const images = [nearTo(0), unrelated(), nearTo(1), unrelated(), nearTo(2)];
+      const vouchers = images.map((pdq, i) => client.prepareSync(signals(pdq, ctx(account, i))));
+      // All in flight at once, as under load: the pool batches them over both workers.
+      const results = await Promise.all(vouchers.map((v, i) => server.evaluate(v, ctx(account, i))));
+      const verdicts = results.flatMap((r) => r ?? []);
+      assert.deepEqual(verdicts.map((v) => v.bankEntryId).sort(), ['known-0', 'known-1', 'known-2']);
+      const view = server.inspect(account);
+      assert.equal(view.stored, 5);
+      assert.equal(view.outerOpened, 3);
+      assert.equal(view.accountKeyReconstructed, true);
+      await assert.rejects(
+        server.evaluate(vouchers[1] as Uint8Array, ctx(account, 1)),
+        errorCode('PSI_REPLAYED_VOUCHER'),
+      );
+      await assert.rejects(
+        server.evaluate(new Uint8Array(10), ctx(account, 9)),
+        errorCode('PSI_MALFORMED_VOUCHER'),
+      );
+      assert.equal(server.inspect(account).stored, 5, 'refused vouchers are not stored');
+    } finally {
+      await server.close();
+    }
   });
 });
 

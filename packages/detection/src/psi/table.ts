@@ -6,9 +6,12 @@
 
 import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
+import { cpus } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
 import { PsiError } from './errors.js';
+import { spawnPsiWorker } from './spawn.js';
+import type { TableRequest, TableResponse } from './table-worker.js';
 
 export const ELEMENT_BYTES = 32;
 /** Table slots per distinct key: two-choice cuckoo hashing needs load < 1/2. */
@@ -85,4 +88,86 @@ export function buildBlindedTable(keys: Uint8Array[], serverKey: KeyObject): Bli
     return { seed, size, elements };
   }
   throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
+}
+
+export interface ParallelBuildOptions {
+  /** Worker threads (default: available cores). */
+  readonly threads?: number;
+  /** Keys per job sent to a worker (default 2048). */
+  readonly jobSize?: number;
+}
+
+/**
+ * buildBlindedTable over worker threads: the cuckoo placement (SHA-256 only) stays here, the
+ * expensive part — hash-to-curve (pure-JS bigint, ~0.5 ms per key) + X25519 per bank key, and one
+ * X25519 per random padding slot — is split into jobs over `threads` workers. Same table
+ * distribution as the one-thread build.
+ */
+export async function buildBlindedTableParallel(
+  keys: Uint8Array[],
+  serverKey: KeyObject,
+  options: ParallelBuildOptions = {},
+): Promise<BlindedTable> {
+  const size = Math.max(8, Math.ceil(keys.length * CUCKOO_SLOTS_PER_KEY));
+  let seed: Uint8Array | undefined;
+  let slots: Int32Array | undefined;
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && !slots; attempt++) {
+    seed = new Uint8Array(randomBytes(16));
+    slots = place(keys, seed, size);
+  }
+  if (!slots || !seed)
+    throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
+  const filled: number[] = [];
+  const empty: number[] = [];
+  for (let p = 0; p < size; p++) ((slots[p] as number) === -1 ? empty : filled).push(p);
+  const jobSize = options.jobSize ?? 2048;
+  const jobs: Array<{ request: TableRequest; positions: number[] }> = [];
+  for (let i = 0; i < filled.length; i += jobSize) {
+    const positions = filled.slice(i, i + jobSize);
+    const jobKeys = positions.map((p) => keys[slots[p] as number] as Uint8Array);
+    jobs.push({ request: { job: jobs.length, kind: 'blind', keys: jobKeys }, positions });
+  }
+  for (let i = 0; i < empty.length; i += jobSize) {
+    const positions = empty.slice(i, i + jobSize);
+    jobs.push({ request: { job: jobs.length, kind: 'random', count: positions.length }, positions });
+  }
+  const elements = new Uint8Array(size * ELEMENT_BYTES);
+  const threads = Math.max(1, options.threads ?? cpus().length);
+  const workers = Array.from({ length: Math.min(threads, jobs.length) }, () =>
+    spawnPsiWorker('table-worker', { serverKey }),
+  );
+  try {
+    let next = 0;
+    await Promise.all(
+      workers.map(
+        (worker) =>
+          new Promise<void>((resolve, reject) => {
+            const send = () => {
+              const job = jobs[next++];
+              if (!job) return resolve();
+              worker.postMessage(job.request);
+            };
+            worker.on('error', reject);
+            worker.on('message', (response: TableResponse) => {
+              if (response.failed) {
+                reject(new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point'));
+                return;
+              }
+              const job = jobs[response.job] as (typeof jobs)[number];
+              job.positions.forEach((position, i) => {
+                elements.set(
+                  response.elements.subarray(i * ELEMENT_BYTES, (i + 1) * ELEMENT_BYTES),
+                  position * ELEMENT_BYTES,
+                );
+              });
+              send();
+            });
+            send();
+          }),
+      ),
+    );
+  } finally {
+    await Promise.all(workers.map((w) => w.terminate()));
+  }
+  return { seed, size, elements };
 }
