@@ -5,6 +5,8 @@
 // browser reports the client-match; she reports the message with context; and a moderator's
 // context reviews the case (tests/browser/console.test.ts covers the console itself in depth).
 import assert from 'node:assert/strict';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { hashImageBytes } from '@safelight/media';
 import { parsePdqHex } from '@safelight/pdq';
@@ -27,6 +29,7 @@ const auditor = { id: 'audit-web', role: 'auditor' as const, token: 'web-test-au
 
 describe('web messenger in chromium', { timeout: 300_000 }, () => {
   let server: RunningServer;
+  let dataDir: string;
   let browser: Browser;
   const contexts: BrowserContext[] = [];
   const foreign: string[] = [];
@@ -39,11 +42,12 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
 
   before(async () => {
     assertWebBuilt();
+    dataDir = await tempDir('safelight-web-');
     known = await drawing(11);
     unrelated = await drawing(12);
     const knownHash = await hashImageBytes(known);
     server = await startTestServer({
-      dataDir: await tempDir('safelight-web-'),
+      dataDir,
       web: { root: WEB_ROOT },
       moderation: { staff: [staff, auditor], sweepIntervalMs: 0 },
       // One report from a minor (about 15 points) puts its subject over the friction line here.
@@ -69,14 +73,8 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
   });
 
   after(async () => {
-    for (const [name, page] of Object.entries(pages)) {
-      const alerts = await page
-        .getByRole('alert')
-        .allTextContents()
-        .catch(() => []);
-      if (alerts.length > 0) console.log(`${name} alerts:`, alerts);
-      await screenshot(page, `zz-last-${name}`).catch(() => {});
-    }
+    // Each person's last screen, kept with the artefacts (the first thing to look at after a failure).
+    for (const [name, page] of Object.entries(pages)) await screenshot(page, `final-${name}`).catch(() => {});
     for (const context of contexts) await context.close().catch(() => {});
     await browser?.close();
     await server?.close();
@@ -140,7 +138,16 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
     await screenshot(bob, 'messenger-conversation');
     assert.deepEqual(await seriousA11yViolations(bob), [], 'conversation screen');
 
-    // The server holds only ciphertext: the image bytes are nowhere in the blobs it served.
+    // The server holds only ciphertext: no stored blob contains the image's bytes.
+    const sample = unrelated.subarray(unrelated.length >> 1, (unrelated.length >> 1) + 64);
+    const blobs = (await readdir(join(dataDir, 'blobs'), { recursive: true, withFileTypes: true })).filter(
+      (f) => f.isFile(),
+    );
+    assert.ok(blobs.length > 0, 'the encrypted image was stored');
+    for (const file of blobs) {
+      const stored = await readFile(join(file.parentPath, file.name));
+      assert.equal(stored.indexOf(sample), -1, `blob ${file.name} holds plaintext image bytes`);
+    }
     assert.deepEqual(await moderationQueue(server.url, staff.token), [], 'an unrelated image opens no case');
   });
 

@@ -3,6 +3,7 @@ import type { ServerEvaluator } from '@safelight/detection';
 import { decryptAttachment, E2eeError } from '@safelight/e2ee';
 import type { FrankingKeyring, FrankingReport, ServerFrankingKey } from '@safelight/franking';
 import {
+  type AuditEntryInput,
   authorizeEvent,
   type CaseEvent,
   type CaseState,
@@ -258,6 +259,31 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
     throw error;
   };
 
+  /**
+   * Appends one event to a case once the case's state takes it (`permit` checks the actor against
+   * the state before; the reducer refuses transitions that do not apply) and records it in the
+   * audit chain. In the caller's writer transaction; returns the state after.
+   */
+  const appendCaseEvent = async (
+    q: ReturnType<typeof reportingQueries>,
+    caseId: string,
+    event: CaseEvent,
+    audit: Omit<AuditEntryInput, 'at' | 'caseId'>,
+    permit: (before: CaseState) => void = () => {},
+  ): Promise<CaseState> => {
+    const events = await q.events(caseId);
+    let next: CaseState;
+    try {
+      permit(reduceCase(events));
+      next = reduceCase([...events, event]);
+    } catch (error) {
+      return asServerError(error);
+    }
+    await q.appendEvent(caseId, event);
+    await appendAudit(q, { ...audit, at: event.at, caseId });
+    return next;
+  };
+
   type AttachmentCheck = { file?: number; opened: boolean; reason?: string };
 
   async function preserveAttachments(
@@ -477,23 +503,12 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         // Another account's case is "not found": whether a case exists about someone else is not disclosed.
         if (!row || row.subjectAccountId !== session.accountId)
           throw new ServerError('NOT_FOUND', `no case ${request.body.caseId} about you`);
-        const events = await q.events(row.caseId);
         const event: CaseEvent = { type: 'appeal', at, text: request.body.text };
-        let next: CaseState;
-        try {
-          next = reduceCase([...events, event]);
-        } catch (error) {
-          return asServerError(error);
-        }
-        await q.appendEvent(row.caseId, event);
-        await appendAudit(q, {
-          at,
+        return appendCaseEvent(q, row.caseId, event, {
           actorId: session.accountId,
           role: 'user',
           action: 'case.appeal',
-          caseId: row.caseId,
         });
-        return next;
       });
       reply.code(201);
       return { caseId: request.body.caseId, status: state.status };
@@ -592,26 +607,17 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         const q = reportingQueries(tx);
         const row = await q.caseById(request.params.caseId);
         if (!row) throw new ServerError('NOT_FOUND', `no case ${request.params.caseId}`);
-        const events = await q.events(row.caseId);
-        let state: CaseState;
-        try {
-          const before = reduceCase(events);
-          if (!mayOpen(staff.role, before))
-            throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is for senior moderators');
-          authorizeEvent(staff.role, event, before);
-          state = reduceCase([...events, event]);
-        } catch (error) {
-          return asServerError(error);
-        }
-        await q.appendEvent(row.caseId, event);
-        await appendAudit(q, {
-          at,
-          actorId: staff.id,
-          role: staff.role,
-          action: `case.${event.type}`,
-          caseId: row.caseId,
-          details: { ...request.body },
-        });
+        const state = await appendCaseEvent(
+          q,
+          row.caseId,
+          event,
+          { actorId: staff.id, role: staff.role, action: `case.${event.type}`, details: { ...request.body } },
+          (before) => {
+            if (!mayOpen(staff.role, before))
+              throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is for senior moderators');
+            authorizeEvent(staff.role, event, before);
+          },
+        );
         return { caseId: row.caseId, state };
       });
       if (event.type === 'decide' && event.decision === 'report-to-ncmec' && ncmec) {
@@ -778,20 +784,13 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           throw new ServerError('NOT_FOUND', `no preserved report ${reportId} in case ${caseId}`);
         if (reveal) {
           const event: CaseEvent = { type: 'reveal', at, actorId: staff.id, itemId: `${reportId}/${file}` };
-          try {
-            authorizeEvent(staff.role, event, state);
-          } catch (error) {
-            return asServerError(error);
-          }
-          await q.appendEvent(caseId, event);
-          await appendAudit(q, {
-            at,
-            actorId: staff.id,
-            role: staff.role,
-            action: 'media.reveal',
+          await appendCaseEvent(
+            q,
             caseId,
-            details: { reportId, file },
-          });
+            event,
+            { actorId: staff.id, role: staff.role, action: 'media.reveal', details: { reportId, file } },
+            (before) => authorizeEvent(staff.role, event, before),
+          );
         }
         return found;
       });

@@ -31,33 +31,14 @@ export function Media(props: MediaProps) {
   return <TimedMedia {...props} file={attachment.file} />;
 }
 
-function ImageMedia({
-  api,
-  caseId,
-  reportId,
-  attachment,
-  greyscale,
-  onRevealed,
-  file,
-}: MediaProps & { file: number }) {
-  const [preview, setPreview] = useState<Blob | undefined>(undefined);
+/**
+ * The original of a preserved file, fetched only when asked: `?reveal=1`, which the server logs.
+ * Shared by images (after a blurred preview) and timed media (no preview at all).
+ */
+function useReveal(api: StaffApi, caseId: string, reportId: string, file: number, onRevealed?: () => void) {
   const [original, setOriginal] = useState<Blob | undefined>(undefined);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
-  const previewUrl = useObjectUrl(preview);
-  const originalUrl = useObjectUrl(original);
-
-  useEffect(() => {
-    let live = true;
-    api
-      .file(caseId, reportId, file, false)
-      .then((blob) => live && setPreview(blob))
-      .catch((caught: unknown) => live && setError(caught));
-    return () => {
-      live = false;
-    };
-  }, [api, caseId, reportId, file]);
-
   const reveal = async () => {
     setBusy(true);
     try {
@@ -70,6 +51,39 @@ function ImageMedia({
       setBusy(false);
     }
   };
+  return { original, setOriginal, busy, error, setError, reveal };
+}
+
+function ImageMedia({
+  api,
+  caseId,
+  reportId,
+  attachment,
+  greyscale,
+  onRevealed,
+  file,
+}: MediaProps & { file: number }) {
+  const [preview, setPreview] = useState<Blob | undefined>(undefined);
+  const { original, setOriginal, busy, error, setError, reveal } = useReveal(
+    api,
+    caseId,
+    reportId,
+    file,
+    onRevealed,
+  );
+  const previewUrl = useObjectUrl(preview);
+  const originalUrl = useObjectUrl(original);
+
+  useEffect(() => {
+    let live = true;
+    api
+      .file(caseId, reportId, file, false)
+      .then((blob) => live && setPreview(blob))
+      .catch((caught: unknown) => live && setError(caught));
+    return () => {
+      live = false;
+    };
+  }, [api, caseId, reportId, file, setError]);
 
   const revealed = original !== undefined && originalUrl !== undefined;
   const className = revealed ? (greyscale ? 'media greyscale' : 'media') : 'media blurred';
@@ -114,9 +128,7 @@ function TimedMedia({
   onRevealed,
   file,
 }: MediaProps & { file: number }) {
-  const [original, setOriginal] = useState<Blob | undefined>(undefined);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
+  const { original, busy, error, reveal } = useReveal(api, caseId, reportId, file, onRevealed);
   const url = useObjectUrl(original);
   const video = useRef<HTMLVideoElement>(null);
   const isVideo = attachment.mediaType.startsWith('video/');
@@ -126,19 +138,6 @@ function TimedMedia({
     // React does not reflect `muted` as an attribute; set the property, before any play.
     if (video.current) video.current.muted = true;
   });
-
-  const reveal = async () => {
-    setBusy(true);
-    try {
-      setOriginal(await api.file(caseId, reportId, file, true));
-      setError(undefined);
-      onRevealed?.();
-    } catch (caught) {
-      setError(caught);
-    } finally {
-      setBusy(false);
-    }
-  };
 
   return (
     <figure className={greyscale ? 'media greyscale' : 'media'} data-state={url ? 'revealed' : 'hidden'}>

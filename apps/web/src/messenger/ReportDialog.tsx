@@ -1,5 +1,5 @@
 import type { SafelightClient, StoredMessage } from '@safelight/client';
-import { useId, useMemo, useState } from 'react';
+import { useId, useState } from 'react';
 import { Dialog } from '../ui/Dialog.tsx';
 import { describeError } from '../ui/errors.ts';
 import { REPORT_REASONS } from './labels.ts';
@@ -27,25 +27,17 @@ export function ReportDialog(props: {
   const previewId = useId();
 
   // Receipts are not content: context counts the messages a person sees, and receipts are left out.
-  const history = client.history(message.conversationId);
-  const visible = history.filter((m) => !isReceipt(m));
+  const visible = client.history(message.conversationId).filter((m) => !isReceipt(m));
   const at = visible.findIndex((m) => m.messageId === message.messageId);
   const included = visible.slice(Math.max(0, at - context), at + 1);
-  const submission = useMemo(() => {
-    const rawContext =
-      at < 0
-        ? 0
-        : history.findIndex((m) => m.messageId === message.messageId) -
-          history.findIndex((m) => m.messageId === included[0]?.messageId);
-    const prepared = client.prepareReport(message.conversationId, [message.messageId], {
-      context: Math.max(0, rawContext),
-      reportedAccountId: message.senderAccountId,
-      ...(REPORT_REASONS[reason]?.category ? { category: REPORT_REASONS[reason].category } : {}),
-      ...(comment.trim() ? { comment: comment.trim() } : {}),
-    });
-    const keep = new Set(included.map((m) => m.messageId));
-    return { ...prepared, messages: prepared.messages.filter((m) => keep.has(m.messageId)) };
-  }, [client, message, history, included, at, reason, comment]);
+  // The shown messages are reported by id; receipts that fall between them are dropped again.
+  const keep = new Set(included.map((m) => m.messageId));
+  const prepared = client.prepareReport(message.conversationId, [...keep], {
+    reportedAccountId: message.senderAccountId,
+    ...(REPORT_REASONS[reason]?.category ? { category: REPORT_REASONS[reason].category } : {}),
+    ...(comment.trim() ? { comment: comment.trim() } : {}),
+  });
+  const submission = { ...prepared, messages: prepared.messages.filter((m) => keep.has(m.messageId)) };
 
   async function send() {
     setBusy(true);

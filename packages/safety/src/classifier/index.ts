@@ -104,6 +104,24 @@ export function blurOnReceipt(context: BlurContext): BlurDecision {
 }
 
 /**
+ * The classifier's nudity score in [0, 1], or undefined when it cannot give one (no classifier,
+ * a missing or corrupt model, an unreadable image, a score out of range). Every safeguard treats
+ * undefined by its own fail-safe rule (blur from non-contacts, ask before every send).
+ */
+export async function nudityScore(
+  classifier: ImageClassifier | undefined,
+  image: ClassifierInput,
+): Promise<number | undefined> {
+  if (!classifier) return undefined;
+  try {
+    const { nudity } = await classifier.classify(image);
+    return nudity >= 0 && nudity <= 1 ? nudity : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * The decision once the image's bytes are on the device. Media from non-contacts stays blurred
  * when the policy takes media from contacts only; everything else goes through the classifier.
  * If the classifier is unavailable (missing or corrupt model) or cannot read the image, images
@@ -117,14 +135,8 @@ export async function decideBlur(
 ): Promise<BlurDecision> {
   if (!context.protectedMinor) return { blur: false, reason: 'none' };
   if (!context.fromContact && context.mediaFrom === 'contacts') return { blur: true, reason: 'non-contact' };
-  let nudity: number;
-  try {
-    if (!classifier)
-      throw new SafetyError('SAFETY_CLASSIFIER_UNAVAILABLE', 'classifier', 'no classifier configured');
-    ({ nudity } = await classifier.classify(image));
-    if (!(nudity >= 0 && nudity <= 1))
-      throw new SafetyError('SAFETY_CLASSIFIER_UNAVAILABLE', 'classifier', `score ${nudity} out of range`);
-  } catch {
+  const nudity = await nudityScore(classifier, image);
+  if (nudity === undefined) {
     return context.fromContact
       ? { blur: false, reason: 'none' }
       : { blur: true, reason: 'classifier-unavailable' };

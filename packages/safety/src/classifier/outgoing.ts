@@ -5,7 +5,7 @@
  * score stay on the device, nothing here does I/O.
  */
 import { SafetyError } from '../errors.js';
-import { type ClassifierInput, DEFAULT_BLUR_THRESHOLD, type ImageClassifier } from './index.js';
+import { type ClassifierInput, DEFAULT_BLUR_THRESHOLD, type ImageClassifier, nudityScore } from './index.js';
 
 /** Why the device asks (or does not ask) before sending an image. */
 export type AskReason =
@@ -84,16 +84,8 @@ export async function decideAskBeforeSend(
   if (!(threshold > 0 && threshold <= 1))
     throw new SafetyError('THRESHOLDS_INVALID', 'threshold', `threshold ${threshold} is not in (0, 1]`);
   if (!context.protectedMinor || !isImageMediaType(context.mediaType)) return { ask: false, reason: 'none' };
-  let nudity: number;
-  try {
-    if (!classifier)
-      throw new SafetyError('SAFETY_CLASSIFIER_UNAVAILABLE', 'classifier', 'no classifier configured');
-    ({ nudity } = await classifier.classify(image));
-    if (!(nudity >= 0 && nudity <= 1))
-      throw new SafetyError('SAFETY_CLASSIFIER_UNAVAILABLE', 'classifier', `score ${nudity} out of range`);
-  } catch {
-    return { ask: true, reason: 'classifier-unavailable' };
-  }
+  const nudity = await nudityScore(classifier, image);
+  if (nudity === undefined) return { ask: true, reason: 'classifier-unavailable' };
   return nudity >= threshold
     ? { ask: true, reason: 'nudity', nudity }
     : { ask: false, reason: 'none', nudity };
