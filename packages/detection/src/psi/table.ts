@@ -95,6 +95,8 @@ export interface ParallelBuildOptions {
   readonly threads?: number;
   /** Keys per job sent to a worker (default 2048). */
   readonly jobSize?: number;
+  /** Called after each finished job with table slots done and in all (a 1M build takes ~1 h). */
+  readonly onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -136,6 +138,7 @@ export async function buildBlindedTableParallel(
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () =>
     spawnPsiWorker('table-worker', { serverKey }),
   );
+  let done = 0;
   try {
     let next = 0;
     await Promise.all(
@@ -160,6 +163,8 @@ export async function buildBlindedTableParallel(
                   position * ELEMENT_BYTES,
                 );
               });
+              done += job.positions.length;
+              options.onProgress?.(done, size);
               send();
             });
             send();
