@@ -66,7 +66,19 @@ if (buildOnly >= 0) {
   const k = { ...keys, bitsPerKey: bitsPerKeyFor(n, keys.keysPerImage) };
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  const b = await buildPsiBankParallel(bankOf(n), k);
+  let reported = t0;
+  const b = await buildPsiBankParallel(bankOf(n), k, {
+    // A 1M build runs for an hour or more here: say how far it got every 30 s.
+    onProgress: (done, total) => {
+      const now = performance.now();
+      if (now - reported < 30_000) return;
+      reported = now;
+      const minutesLeft = (((now - t0) / done) * (total - done)) / 60_000;
+      console.log(
+        `  ${done.toLocaleString()} / ${total.toLocaleString()} table slots, ~${minutesLeft.toFixed(0)} min left`,
+      );
+    },
+  });
   const seconds = (performance.now() - t0) / 1000;
   const c = process.cpuUsage(cpu0);
   const result = {
