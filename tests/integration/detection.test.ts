@@ -46,6 +46,14 @@ describe('detection modes in the send path open cases', async () => {
       let server: RunningServer;
       let alice: SafelightClient;
       let bob: SafelightClient;
+      // What the server answered alice's detection requests: it must not depend on the verdict.
+      const evaluateAnswers: string[] = [];
+      const recordingFetch: typeof fetch = async (input, init) => {
+        const response = await globalThis.fetch(input, init);
+        if (new URL(String(input)).pathname === '/v1/detection/evaluate')
+          evaluateAnswers.push(`${response.status} ${await response.clone().text()}`);
+        return response;
+      };
 
       before(async () => {
         instance = await factory.setup({ bank });
@@ -60,7 +68,7 @@ describe('detection modes in the send path open cases', async () => {
             handle,
             store: new MemoryStateStore(),
             WebSocket,
-            ...(detect ? { detection: { detector: instance.client, hashImage } } : {}),
+            ...(detect ? { detection: { detector: instance.client, hashImage }, fetch: recordingFetch } : {}),
           });
         alice = await register(`det_${name.replace(/-/g, '_')}_a`, true);
         bob = await register(`det_${name.replace(/-/g, '_')}_b`, false);
@@ -91,6 +99,10 @@ describe('detection modes in the send path open cases', async () => {
           attachments: [{ bytes: reshared, mediaType: 'image/jpeg' }],
         });
         assert.deepEqual(errors, []);
+        // The sender's device hears the same answer for the unrelated image and the bank image.
+        // (client-match devices only report matches, so they send one request, the others two.)
+        assert.equal(evaluateAnswers.length, name === 'client-match' ? 1 : 2);
+        for (const answer of evaluateAnswers) assert.equal(answer, '200 {"accepted":true}');
         const opened = await cases();
         assert.equal(opened.length, 1);
         assert.equal(opened[0]?.subjectAccountId, alice.accountId);

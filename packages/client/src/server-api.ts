@@ -153,8 +153,9 @@ export class ServerApi {
     return this.request('POST', `/v1/groups/${groupId}/messages`, body);
   }
 
+  /** The answer is the same whatever the verdict: the sender must not learn whether it matched. */
   detectionEvaluate(body: { conversationId: string; messageId: string; payload: string }): Promise<{
-    matched: boolean;
+    accepted: true;
   }> {
     return this.request('POST', '/v1/detection/evaluate', body);
   }

@@ -1037,13 +1037,17 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           `payload refused${typeof code === 'string' ? ` (${code})` : ''}`,
         );
       }
-      if (!verdicts || verdicts.length === 0) return { matched: false };
+      // One answer whatever the verdict: telling the sender "matched" (or a case id) would turn
+      // every mode into a membership oracle for the bank, the thing psi-threshold, he-fuzzy and
+      // enclave exist to prevent. (The case write makes a match answer a few ms later; that
+      // timing difference is documented in docs/detection-modes.md.)
+      const accepted = { accepted: true } as const;
+      if (!verdicts || verdicts.length === 0) return accepted;
       const at = now();
-      const caseId = await writer.submit(async (tx) => {
-        let opened = '';
+      await writer.submit(async (tx) => {
         for (const verdict of verdicts) {
           const where = [verdict.bankName, verdict.bankEntryId].filter(Boolean).join('/');
-          opened = await recordMatch(tx, {
+          await recordMatch(tx, {
             subjectAccountId: session.accountId,
             at,
             source: verdict.mode === 'server-plaintext' ? 'hash-match' : 'mode',
@@ -1051,10 +1055,8 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
             audit: { mode: detector.mode },
           });
         }
-        return opened;
       });
-      // The sender learns nothing from the answer beyond what it sent: no entry, no distance.
-      return { matched: true, caseId };
+      return accepted;
     },
   );
 
