@@ -1,7 +1,7 @@
 // Key derivations shared by the client, the server and the opening workers (one definition, so
 // the two sides cannot drift apart). Every derivation binds the voucher id and the account tag.
 import { createHash } from 'node:crypto';
-import { hkdf, utf8 } from './crypto.js';
+import { hkdf, keyedBlake2b, utf8 } from './crypto.js';
 import { hashToScalar, scalarToBytes } from './shamir.js';
 import { KEY_CHECK_BYTES, VOUCHER_ID_BYTES, VOUCHER_KEY_BYTES, VOUCHER_VERSION } from './voucher.js';
 
@@ -11,12 +11,13 @@ export function accountTag(accountId: string): Uint8Array {
   return new Uint8Array(createHash('sha256').update('safelight-psi account|').update(accountId).digest());
 }
 
-const SLOT_INFO = utf8('safelight-psi slot2|'); // 20 bytes
+const SLOT_DOMAIN = utf8('safelight-psi slot3|'); // 20 bytes
 
 /**
- * Both cuckoo choices' masks of slot j from one HKDF call: bytes [16c, 16c + 16) mask choice c.
- * Each choice's mask comes from its own shared secret S_c = u(β·T[pos_c]); the server computes one
- * candidate S = u(k·Q) per slot, so it derives once and tries both halves.
+ * Both cuckoo choices' masks of slot j from one keyed BLAKE2b call (key: the shared secret):
+ * bytes [16c, 16c + 16) mask choice c. Each choice's mask comes from its own shared secret
+ * S_c = u(β·T[pos_c]); the server computes one candidate S = u(k·Q) per slot, so it derives once
+ * and tries both halves. The message binds the slot, its Q, the voucher id and the account tag.
  */
 export function slotMasks(
   shared: Uint8Array,
@@ -25,20 +26,24 @@ export function slotMasks(
   slot: number,
   q: Uint8Array,
 ): Uint8Array {
-  const info = new Uint8Array(20 + 32 + 1 + 32);
-  info.set(SLOT_INFO, 0);
-  info.set(tag, 20);
-  info[52] = slot;
-  info.set(q, 53);
-  return hkdf(shared, voucherId, info, 2 * VOUCHER_KEY_BYTES);
+  const message = new Uint8Array(20 + 32 + 1 + 32 + VOUCHER_ID_BYTES);
+  message.set(SLOT_DOMAIN, 0);
+  message.set(tag, 20);
+  message[52] = slot;
+  message.set(q, 53);
+  message.set(voucherId, 85);
+  return keyedBlake2b(shared, message, 2 * VOUCHER_KEY_BYTES);
 }
 
-const KEY_CHECK_DOMAIN = utf8('safelight-psi key check|');
+const KEY_CHECK_DOMAIN = utf8('safelight-psi key check3|');
 
 /** 8-byte check value of a voucher key (a filter: the share AEAD still authenticates). */
 export function keyCheck(voucherKey: Uint8Array, voucherId: Uint8Array): Uint8Array {
-  const h = createHash('sha256').update(KEY_CHECK_DOMAIN).update(voucherId).update(voucherKey).digest();
-  return new Uint8Array(h.buffer, h.byteOffset, KEY_CHECK_BYTES);
+  const message = new Uint8Array(KEY_CHECK_DOMAIN.length + VOUCHER_ID_BYTES);
+  message.set(KEY_CHECK_DOMAIN, 0);
+  message.set(voucherId, KEY_CHECK_DOMAIN.length);
+  // libsodium's shortest BLAKE2b output is 16 bytes; the check keeps the first 8.
+  return keyedBlake2b(voucherKey, message, 16).subarray(0, KEY_CHECK_BYTES);
 }
 
 export const shareKey = (voucherKey: Uint8Array, voucherId: Uint8Array): Uint8Array =>

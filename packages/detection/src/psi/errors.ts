@@ -8,7 +8,8 @@ export type PsiErrorCode =
   | 'PSI_INVALID_SYNTHETIC_RATE'
   | 'PSI_INVALID_KEY_PARAMETERS'
   | 'PSI_EMPTY_BANK'
-  | 'PSI_TABLE_BUILD_FAILED';
+  | 'PSI_TABLE_BUILD_FAILED'
+  | 'PSI_PUBLICATION_MISMATCH';
 
 export class PsiError extends Error {
   readonly code: PsiErrorCode;

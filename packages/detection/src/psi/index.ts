@@ -26,5 +26,13 @@ export {
   PsiServer,
   type StoredVoucher,
 } from './protocol.js';
+export {
+  auditPsiTable,
+  PSI_PUBLICATION_VERSION,
+  type PsiPublication,
+  publishPsiParameters,
+  tableDigest,
+  verifyPsiParameters,
+} from './publication.js';
 export { type BlindedTable, CUCKOO_SLOTS_PER_KEY, type ParallelBuildOptions } from './table.js';
 export { voucherBytes } from './voucher.js';

@@ -11,7 +11,7 @@ import {
   type LeakageStatement,
 } from '../mode.js';
 import { readHeader, withHeader } from '../wire.js';
-import { x25519Base, x25519PrivateKey } from './crypto.js';
+import { type X25519Secret, x25519Base, x25519PrivateKey } from './crypto.js';
 import { PsiError } from './errors.js';
 import {
   bitsPerKeyFor,
@@ -22,6 +22,7 @@ import {
 } from './keys.js';
 import { PsiServerPool, type PsiServerPoolOptions } from './pool.js';
 import { type PsiBankIndex, PsiClient, type PsiPublicParameters, PsiServer } from './protocol.js';
+import { type PsiPublication, publishPsiParameters, verifyPsiParameters } from './publication.js';
 import { buildBlindedTable, buildBlindedTableParallel, type ParallelBuildOptions } from './table.js';
 
 export interface PsiThresholdOptions {
@@ -47,7 +48,7 @@ export const PSI_THRESHOLD_LEAKAGE: LeakageStatement = {
   client:
     'The blinded table (u(k·H(key)) per bank key, cuckoo-placed, random padding) reveals nothing about entries without the server key; it reveals the table size (≈ 2.2 × bank size × L) and the public key-sampling parameters. The client never learns whether any of its images matched.',
   subversion:
-    'The server can put any hash into the table (the client cannot check entries against the bank commitment), so a subverted bank matches whatever it targets; the threshold and synthetic vouchers still hold it to t matches per account before anything decrypts. A subverted client can withhold or forge vouchers.',
+    'The server can put any hash into the table: a device cannot check entries, only that its table and parameters are the ones published beside the bank commitment (verifyPsiParameters), so every device gets the same table; whether that table holds exactly the committed bank is checked by an auditor who rebuilds it with the bank and the server key (auditPsiTable). A subverted bank still matches whatever it targets; the threshold and synthetic vouchers hold it to t matches per account before anything decrypts. A subverted client can withhold or forge vouchers.',
 };
 
 function validate(threshold: number, syntheticRate: number): void {
@@ -108,6 +109,11 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
     client: PsiClient;
     server: PsiServer;
     pool(options?: PsiServerPoolOptions): PsiServerPool;
+    /** What devices download (checked against `publication`). */
+    params: PsiPublicParameters;
+    publication: PsiPublication;
+    /** For audits (auditPsiTable) and tests; a deployment keeps it on the server. */
+    serverKey: X25519Secret;
   }>;
 } {
   const threshold = options.threshold ?? DEFAULT_THRESHOLD;
@@ -133,6 +139,10 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
       serverPublic: built.serverPublic,
       threshold,
     };
+    // The device's side of the publication check (publication.ts): what a device downloads must
+    // be what was published beside the bank commitment, before any voucher is made.
+    const publication = await publishPsiParameters(params, setup.bank);
+    verifyPsiParameters(params, publication);
     const client = new PsiClient(params, { syntheticRate, qualityFloor, random: options.random });
     const server = new PsiServer(built.serverKey, params, built.index, {
       radius,
@@ -141,7 +151,7 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
     });
     const pool = (poolOptions?: PsiServerPoolOptions) =>
       new PsiServerPool(server, built.serverKey, keys.keysPerImage, poolOptions);
-    return { client, server, pool };
+    return { client, server, pool, params, publication, serverKey: built.serverKey };
   };
   return {
     name: 'psi-threshold',

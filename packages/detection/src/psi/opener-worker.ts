@@ -1,8 +1,9 @@
 // Worker-thread entry of PsiServerPool: opens outer layers, nothing else. It holds the server's
 // X25519 key (same process, so no new exposure) but no account state, no bank and no payload key:
 // it returns the share bytes of vouchers that open and null for the rest.
-import type { KeyObject } from 'node:crypto';
+
 import { parentPort, workerData } from 'node:worker_threads';
+import type { X25519Secret } from './crypto.js';
 import { openOuterLayer } from './opener.js';
 import { decodeVoucher } from './voucher.js';
 
@@ -15,7 +16,7 @@ export interface OpenResponse {
   readonly shares: ReadonlyArray<Uint8Array | null>;
 }
 
-const { serverKey, slots } = workerData as { serverKey: KeyObject; slots: number };
+const { serverKey, slots } = workerData as { serverKey: X25519Secret; slots: number };
 
 parentPort?.on('message', (request: OpenRequest) => {
   const shares = request.vouchers.map(({ bytes, tag }) => {

@@ -3,7 +3,7 @@
 // threads of PsiServerPool. Cost per voucher: L native X25519 (≈ 65 µs each on the bench VM,
 // `openssl speed ecdhx25519`), L HKDF calls and 2L SHA-256 key checks; the share AEAD runs only
 // for the candidate whose key check matches (the matching slot, or a 2^-64 false positive).
-import type { KeyObject } from 'node:crypto';
+import type { X25519Secret } from './crypto.js';
 import { open, x25519 } from './crypto.js';
 import { keyCheck, layerAad, shareKey, slotMasks, ZERO_NONCE } from './derive.js';
 import { VOUCHER_KEY_BYTES, type Voucher } from './voucher.js';
@@ -17,7 +17,7 @@ function equal(a: Uint8Array, b: Uint8Array): boolean {
 
 /** The 32-byte share y (still to be range-checked) if some slot opens, else undefined. */
 export function openOuterLayer(
-  serverKey: KeyObject,
+  serverKey: X25519Secret,
   voucher: Voucher,
   tag: Uint8Array,
 ): Uint8Array | undefined {

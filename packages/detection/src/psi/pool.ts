@@ -5,10 +5,11 @@
 // protocol logic exists once. Parsing and replay refusal happen synchronously before dispatch:
 // bad input gets the same typed errors as PsiServer, and a replay is refused even while its first
 // copy is still in a worker.
-import type { KeyObject } from 'node:crypto';
+
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { DetectionContext, DetectionVerdict, ServerEvaluator } from '../mode.js';
+import type { X25519Secret } from './crypto.js';
 import type { OpenRequest, OpenResponse } from './opener-worker.js';
 import type { AdmittedVoucher, PsiAccountView, PsiServer } from './protocol.js';
 import { spawnPsiWorker } from './spawn.js';
@@ -44,7 +45,7 @@ export class PsiServerPool implements ServerEvaluator {
 
   constructor(
     private readonly server: PsiServer,
-    serverKey: KeyObject,
+    serverKey: X25519Secret,
     slots: number,
     options: PsiServerPoolOptions = {},
   ) {

@@ -1,7 +1,7 @@
 // psi-threshold, both halves. Apple's 2021 PSI + threshold secret sharing design, adapted to PDQ:
 // an image yields L robust keys (keys.ts) instead of one exact NeuralHash; its voucher has one
 // slot per key, and the outer layer opens if any slot's key is in the server's blinded table.
-import { type KeyObject, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { hammingDistance, type PdqHash } from '@safelight/pdq';
 import type {
   ClientDetector,
@@ -10,7 +10,16 @@ import type {
   ImageSignals,
   ServerEvaluator,
 } from '../mode.js';
-import { hashToGroupBatch, open, seal, x25519, x25519Base, x25519PrivateKey, xor } from './crypto.js';
+import {
+  hashToGroupBatch,
+  open,
+  seal,
+  type X25519Secret,
+  x25519,
+  x25519Base,
+  x25519PrivateKey,
+  xor,
+} from './crypto.js';
 import {
   accountTag,
   keyCheck,
@@ -263,7 +272,7 @@ export class PsiServer implements ServerEvaluator {
   private readonly accounts = new Map<string, AccountState>();
 
   constructor(
-    private readonly serverKey: KeyObject,
+    private readonly serverKey: X25519Secret,
     private readonly params: PsiPublicParameters,
     private readonly bank: PsiBankIndex,
     private readonly options: PsiServerOptions,

@@ -3,18 +3,23 @@ import { before, describe, it } from 'node:test';
 import { flipRandomBits, randomHash, seededRandom } from '@safelight/hashbank';
 import type { PdqHash } from '@safelight/pdq';
 import type { BankSnapshot, DetectionContext, ImageSignals } from '../mode.js';
+import { commitBankSnapshot } from '../snapshot.js';
 import { detectionModeSuite } from '../test-support/detection.suite.js';
 import { hashToGroup, x25519, x25519Base, x25519PrivateKey } from './crypto.js';
 import {
+  auditPsiTable,
   bitsPerKeyFor,
   createPsiThresholdMode,
   DEFAULT_KEY_PARAMETERS,
   modelRecall,
   PsiClient,
   PsiError,
+  type PsiPublicParameters,
   PsiServer,
   psiThresholdMode,
   robustKeys,
+  tableDigest,
+  verifyPsiParameters,
   voucherBytes,
 } from './index.js';
 import { reconstructSecret, ShamirPolynomial } from './shamir.js';
@@ -61,7 +66,7 @@ async function setupT3(options: { syntheticRate?: number; random?: () => number 
 describe('psi-threshold: group operations', () => {
   const hex = (b: Uint8Array | undefined) => Buffer.from(b ?? new Uint8Array(0)).toString('hex');
   const priv = (h: string) => x25519PrivateKey(Buffer.from(h, 'hex'));
-  it('X25519 through node:crypto matches the RFC 7748 §6.1 vectors', () => {
+  it('X25519 through libsodium matches the RFC 7748 §6.1 vectors', () => {
     const alice = priv('77076d0a7318a57d3c16c17251b26645df4c2f87ebc0992ab177fba51db92c2a');
     const bob = priv('5dab087e624a8a4b79e17f8b83800ee66f3bb1292618b6fd1c2f8b27ff88e0eb');
     assert.equal(hex(x25519Base(alice)), '8520f0098930a754748b7ddcb43ef75a0dbf3a0d26381af4eba4a98eaa9b4e6a');
@@ -302,5 +307,80 @@ describe('psi-threshold: synthetic vouchers', { timeout: 120_000 }, () => {
     assert.equal(view4.outerOpened, 6, 'three synthetic and three real vouchers opened their outer layer');
     assert.equal(view4.decryptedPayloads.length, 3);
     assert.equal(new Set(view4.voucherSizes).size, 1);
+  });
+});
+
+describe('psi-threshold: the publication ties the table to the bank commitment', { timeout: 120_000 }, () => {
+  const factory = createPsiThresholdMode({ threshold: 3, syntheticRate: 0 });
+  let setup: Awaited<ReturnType<typeof factory.setupDetailed>>;
+  let params: PsiPublicParameters;
+  before(async () => {
+    setup = await factory.setupDetailed({ bank });
+    params = setup.params;
+  });
+
+  it('publishes the bank commitment, the parameters and the digest of exactly the table devices use', async () => {
+    const { publication } = setup;
+    assert.deepEqual(publication.bankCommitment, await commitBankSnapshot(bank.entries));
+    assert.equal(publication.table.sha256, tableDigest(params.table));
+    assert.equal(publication.table.size, params.table.size);
+    verifyPsiParameters(params, publication); // the device's check passes on what was published
+  });
+
+  it('a device refuses a table or parameters that differ from the publication, naming the field', () => {
+    const elements = params.table.elements.slice();
+    elements[elements.length - 1] = (elements[elements.length - 1] as number) ^ 1;
+    const cases: Array<[PsiPublicParameters, string]> = [
+      [{ ...params, table: { ...params.table, elements } }, 'table.sha256'],
+      [{ ...params, threshold: 2 }, 'threshold'],
+      [{ ...params, serverPublic: x25519Base(x25519PrivateKey(new Uint8Array(32).fill(3))) }, 'serverPublic'],
+      [{ ...params, keys: { ...params.keys, bitsPerKey: params.keys.bitsPerKey + 1 } }, 'keys'],
+      [{ ...params, table: { ...params.table, elements: elements.subarray(32) } }, 'table.elements'],
+    ];
+    for (const [altered, field] of cases) {
+      assert.throws(
+        () => verifyPsiParameters(altered, setup.publication),
+        (err: unknown) =>
+          err instanceof PsiError &&
+          err.code === 'PSI_PUBLICATION_MISMATCH' &&
+          err.message.includes(` ${field}`),
+        field,
+      );
+    }
+  });
+
+  it('an auditor with the bank and the server key reproduces the published digest', async () => {
+    await auditPsiTable(bank, setup.serverKey, setup.publication, { threads: 1 });
+  });
+
+  it('the audit fails for a table holding a hash outside the committed bank, and for another bank', async () => {
+    const extra = { id: 'not-in-the-bank', pdq: randomHash(random) };
+    // A server that quietly added one hash: same seed, same key, published with the real commitment.
+    const bigger = await createPsiThresholdMode({
+      threshold: 3,
+      syntheticRate: 0,
+      keys: { bitsPerKey: params.keys.bitsPerKey },
+    }).setupDetailed({ bank: { ...bank, entries: [...bank.entries, extra] } });
+    const forged = { ...bigger.publication, bankCommitment: setup.publication.bankCommitment };
+    await assert.rejects(
+      auditPsiTable(bank, bigger.serverKey, forged, { threads: 1 }),
+      (err: unknown) => err instanceof PsiError && err.code === 'PSI_PUBLICATION_MISMATCH',
+    );
+    // The auditor's bank is not the committed one.
+    await assert.rejects(
+      auditPsiTable({ entries: bank.entries.slice(1) }, setup.serverKey, setup.publication, { threads: 1 }),
+      (err: unknown) => err instanceof PsiError && err.message.includes('bankCommitment'),
+    );
+  });
+
+  it('padding slots hold group elements that a blinding scalar maps like real entries', () => {
+    const beta = x25519PrivateKey(new Uint8Array(32).fill(5));
+    const seen = new Set<string>();
+    for (let p = 0; p < params.table.size; p++) {
+      const element = params.table.elements.subarray(p * 32, (p + 1) * 32);
+      assert.ok(x25519(beta, element), `slot ${p} is a valid element`);
+      seen.add(Buffer.from(element).toString('hex'));
+    }
+    assert.equal(seen.size, params.table.size, 'no two slots hold the same element');
   });
 });

@@ -1,13 +1,21 @@
 // Worker-thread entry of the parallel table build: blinds bank keys (u(k·H(y)): RFC 9380
-// hash-to-curve in @noble, then native X25519) and makes random padding elements. Holds the
-// server key, sees the bank's robust keys (the server's own data), returns group elements only.
-import type { KeyObject } from 'node:crypto';
+// hash-to-curve in @noble, then X25519) and makes the padding elements. Holds the
+// server key, sees the bank's robust keys (the server's own data), returns group elements only;
+// padding elements come from the server key's PRF (table.ts), so a rebuild reproduces them.
+
 import { parentPort, workerData } from 'node:worker_threads';
-import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
+import type { X25519Secret } from './crypto.js';
+import { hashToGroupBatch, x25519 } from './crypto.js';
+import { paddingElement } from './table.js';
 
 export type TableRequest =
   | { readonly job: number; readonly kind: 'blind'; readonly keys: readonly Uint8Array[] }
-  | { readonly job: number; readonly kind: 'random'; readonly count: number };
+  | {
+      readonly job: number;
+      readonly kind: 'padding';
+      readonly seed: Uint8Array;
+      readonly positions: readonly number[];
+    };
 export interface TableResponse {
   readonly job: number;
   /** count × 32 bytes; a blind job whose key hit a small-order point reports failed instead. */
@@ -15,10 +23,10 @@ export interface TableResponse {
   readonly failed: boolean;
 }
 
-const { serverKey } = workerData as { serverKey: KeyObject };
+const { serverKey } = workerData as { serverKey: X25519Secret };
 
 parentPort?.on('message', (request: TableRequest) => {
-  const count = request.kind === 'blind' ? request.keys.length : request.count;
+  const count = request.kind === 'blind' ? request.keys.length : request.positions.length;
   const elements = new Uint8Array(count * 32);
   let failed = false;
   if (request.kind === 'blind') {
@@ -28,7 +36,9 @@ parentPort?.on('message', (request: TableRequest) => {
       else failed = true;
     });
   } else {
-    for (let i = 0; i < count; i++) elements.set(randomGroupElement(), i * 32);
+    request.positions.forEach((position, i) => {
+      elements.set(paddingElement(serverKey, request.seed, position), i * 32);
+    });
   }
   const response: TableResponse = { job: request.job, elements, failed };
   parentPort?.postMessage(response, [elements.buffer]);

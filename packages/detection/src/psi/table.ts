@@ -1,14 +1,26 @@
 // The blinded table: every distinct robust key y of the bank, stored as u(k·H(y)) in a two-choice
-// cuckoo table (positions from SHA-256(tableSeed, y)); empty slots hold fresh random elements of
+// cuckoo table (positions from SHA-256(tableSeed, y)); empty slots hold padding elements u(p·B) of
 // the same group, so the table is a list of indistinguishable group elements. The client learns
 // its size (hence roughly the number of distinct keys = bank size × L) and nothing about entries
 // (DDH: k·H(y) is pseudorandom without k).
+//
+// The build is reproducible from (bank hashes, key parameters, seed, k): keys are placed in sorted
+// order and padding scalars come from a PRF keyed by k, not from randomness. That is what lets an
+// auditor holding the bank and, under audit, the server key rebuild the table and check that the
+// digest the platform published beside the bank's Merkle commitment is the digest of THIS bank's
+// table (publication.ts), while the padding still looks random to anyone without k.
 
-import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
+import {
+  hashToGroupBatch,
+  keyedBlake2b,
+  type X25519Secret,
+  x25519,
+  x25519Base,
+  x25519PrivateKey,
+} from './crypto.js';
 import { PsiError } from './errors.js';
 import { spawnPsiWorker } from './spawn.js';
 import type { TableRequest, TableResponse } from './table-worker.js';
@@ -63,31 +75,76 @@ function place(keys: Uint8Array[], seed: Uint8Array, size: number): Int32Array |
   return slots;
 }
 
-export function buildBlindedTable(keys: Uint8Array[], serverKey: KeyObject): BlindedTable {
-  const size = Math.max(8, Math.ceil(keys.length * CUCKOO_SLOTS_PER_KEY));
+const PADDING_DOMAIN = new TextEncoder().encode('safelight-psi padding|');
+
+/** Padding slot `position`: u(p·B) with p = BLAKE2b_k(domain ‖ seed ‖ position), k the server key. */
+export function paddingElement(serverKey: X25519Secret, seed: Uint8Array, position: number): Uint8Array {
+  const message = new Uint8Array(PADDING_DOMAIN.length + seed.length + 4);
+  message.set(PADDING_DOMAIN, 0);
+  message.set(seed, PADDING_DOMAIN.length);
+  new DataView(message.buffer).setUint32(PADDING_DOMAIN.length + seed.length, position);
+  return x25519Base(x25519PrivateKey(keyedBlake2b(serverKey, message, 32)));
+}
+
+/** Keys in the canonical (byte-wise) order placement uses, so a rebuild places them identically. */
+export function canonicalKeyOrder(keys: readonly Uint8Array[]): Uint8Array[] {
+  return [...keys].sort((a, b) => Buffer.compare(a, b));
+}
+
+export interface TableBuildOptions {
+  /** Rebuild with this seed (an audit); default: fresh random seeds until cuckoo placement fits. */
+  readonly seed?: Uint8Array;
+}
+
+/** The seed and the cuckoo placement (slot → index into the sorted keys, or -1). */
+function placeKeys(
+  sorted: Uint8Array[],
+  size: number,
+  options: TableBuildOptions,
+): { seed: Uint8Array; slots: Int32Array } {
+  if (options.seed) {
+    const slots = place(sorted, options.seed, size);
+    if (!slots)
+      throw new PsiError(
+        'PSI_TABLE_BUILD_FAILED',
+        'these keys do not fit a cuckoo table under the given seed',
+      );
+    return { seed: new Uint8Array(options.seed), slots };
+  }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const seed = new Uint8Array(randomBytes(16));
-    const slots = place(keys, seed, size);
-    if (!slots) continue;
-    const elements = new Uint8Array(size * ELEMENT_BYTES);
-    const filled = new Uint8Array(size);
-    for (let start = 0; start < size; start += BATCH) {
-      const positions: number[] = [];
-      for (let p = start; p < Math.min(size, start + BATCH); p++)
-        if ((slots[p] as number) !== -1) positions.push(p);
-      const hashed = hashToGroupBatch(positions.map((p) => keys[slots[p] as number] as Uint8Array));
-      positions.forEach((position, i) => {
-        const element = x25519(serverKey, hashed[i] as Uint8Array);
-        if (!element) throw new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point');
-        elements.set(element, position * ELEMENT_BYTES);
-        filled[position] = 1;
-      });
-    }
-    for (let position = 0; position < size; position++)
-      if (!filled[position]) elements.set(randomGroupElement(), position * ELEMENT_BYTES);
-    return { seed, size, elements };
+    const slots = place(sorted, seed, size);
+    if (slots) return { seed, slots };
   }
   throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
+}
+
+export const tableSizeFor = (distinctKeys: number): number =>
+  Math.max(8, Math.ceil(distinctKeys * CUCKOO_SLOTS_PER_KEY));
+
+export function buildBlindedTable(
+  keys: readonly Uint8Array[],
+  serverKey: X25519Secret,
+  options: TableBuildOptions = {},
+): BlindedTable {
+  const sorted = canonicalKeyOrder(keys);
+  const size = tableSizeFor(sorted.length);
+  const { seed, slots } = placeKeys(sorted, size, options);
+  const elements = new Uint8Array(size * ELEMENT_BYTES);
+  for (let start = 0; start < size; start += BATCH) {
+    const positions: number[] = [];
+    for (let p = start; p < Math.min(size, start + BATCH); p++) {
+      if ((slots[p] as number) === -1) elements.set(paddingElement(serverKey, seed, p), p * ELEMENT_BYTES);
+      else positions.push(p);
+    }
+    const hashed = hashToGroupBatch(positions.map((p) => sorted[slots[p] as number] as Uint8Array));
+    positions.forEach((position, i) => {
+      const element = x25519(serverKey, hashed[i] as Uint8Array);
+      if (!element) throw new PsiError('PSI_TABLE_BUILD_FAILED', 'a key hashed to a small-order point');
+      elements.set(element, position * ELEMENT_BYTES);
+    });
+  }
+  return { seed, size, elements };
 }
 
 export interface ParallelBuildOptions {
@@ -106,19 +163,13 @@ export interface ParallelBuildOptions {
  * distribution as the one-thread build.
  */
 export async function buildBlindedTableParallel(
-  keys: Uint8Array[],
-  serverKey: KeyObject,
-  options: ParallelBuildOptions = {},
+  keys: readonly Uint8Array[],
+  serverKey: X25519Secret,
+  options: ParallelBuildOptions & TableBuildOptions = {},
 ): Promise<BlindedTable> {
-  const size = Math.max(8, Math.ceil(keys.length * CUCKOO_SLOTS_PER_KEY));
-  let seed: Uint8Array | undefined;
-  let slots: Int32Array | undefined;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS && !slots; attempt++) {
-    seed = new Uint8Array(randomBytes(16));
-    slots = place(keys, seed, size);
-  }
-  if (!slots || !seed)
-    throw new PsiError('PSI_TABLE_BUILD_FAILED', `cuckoo insertion failed ${MAX_ATTEMPTS} times`);
+  const sorted = canonicalKeyOrder(keys);
+  const size = tableSizeFor(sorted.length);
+  const { seed, slots } = placeKeys(sorted, size, options);
   const filled: number[] = [];
   const empty: number[] = [];
   for (let p = 0; p < size; p++) ((slots[p] as number) === -1 ? empty : filled).push(p);
@@ -126,12 +177,12 @@ export async function buildBlindedTableParallel(
   const jobs: Array<{ request: TableRequest; positions: number[] }> = [];
   for (let i = 0; i < filled.length; i += jobSize) {
     const positions = filled.slice(i, i + jobSize);
-    const jobKeys = positions.map((p) => keys[slots[p] as number] as Uint8Array);
+    const jobKeys = positions.map((p) => sorted[slots[p] as number] as Uint8Array);
     jobs.push({ request: { job: jobs.length, kind: 'blind', keys: jobKeys }, positions });
   }
   for (let i = 0; i < empty.length; i += jobSize) {
     const positions = empty.slice(i, i + jobSize);
-    jobs.push({ request: { job: jobs.length, kind: 'random', count: positions.length }, positions });
+    jobs.push({ request: { job: jobs.length, kind: 'padding', seed, positions }, positions });
   }
   const elements = new Uint8Array(size * ELEMENT_BYTES);
   const threads = Math.max(1, options.threads ?? cpus().length);
