@@ -207,7 +207,7 @@ out.tableBuild = builds;
 // Same bank and table as above: the two halves exactly as createPsiThresholdMode().setup builds them.
 const params = { keys, table: built.table, serverPublic: built.serverPublic, threshold: 10 };
 const client = new PsiClient(params, { syntheticRate: 0.05, qualityFloor: 50 });
-const IMAGES = quick ? 100 : 600;
+const IMAGES = quick ? 100 : 2_000;
 const images: PdqHash[] = [];
 for (let i = 0; i < IMAGES; i++)
   images.push(
@@ -297,12 +297,12 @@ out.voucher = {
 
 // ---- 2b. throughput against L -------------------------------------------------------------------
 // The server's cost is L X25519 per voucher, so L is the knob between near-duplicate recall and
-// vouchers/s. Same pool, same kind of traffic (1 in 10 a 12-bit near-duplicate), L = 4, 8, 12;
+// vouchers/s. Same pool, same kind of traffic (1 in 10 a 12-bit near-duplicate), L = 4, 8, 10, 12;
 // recall from the model at the 1M bank's b (bitsPerKeyFor(1M, L)).
 console.log('\nserver throughput against L (PsiServerPool, median of 3 runs; recall modelled for a 1M bank)');
 console.log('  L  | voucher B | vouchers/s | × 5,000 | b at 1M | recall d=8 | d=16 | d=31');
 const lSweep: Array<Record<string, number>> = [];
-for (const L of [4, 8, 12]) {
+for (const L of [4, 8, 10, 12]) {
   const sweepKeys = { ...keys, keysPerImage: L };
   const {
     client: c,
