@@ -26,6 +26,7 @@ import { hammingDistance, type PdqHash, parsePdqHex } from '@safelight/pdq';
 import sharp from 'sharp';
 import { drawing } from '../../packages/detection/src/test-support/fixtures.js';
 import { describeMachine, median } from '../machine.js';
+import { type Family, recallChart } from './plot.js';
 
 const args = process.argv.slice(2);
 const quick = args.includes('--quick');
@@ -47,7 +48,7 @@ const UNRELATED = quick ? 50 : 200;
 const TARGET_MS = 5;
 const REPEATS = Number(option('--repeats') ?? (quick ? 1 : 3));
 
-type Transform = { name: string; family: string; apply(image: Buffer): Promise<Buffer> };
+type Transform = { name: string; family: string; tick: string; apply(image: Buffer): Promise<Buffer> };
 
 const crop = (fraction: number) => async (image: Buffer) => {
   const { width = 0, height = 0 } = await sharp(image).metadata();
@@ -70,15 +71,27 @@ const brightness = (factor: number) => (image: Buffer) =>
   sharp(image).modulate({ brightness: factor }).png().toBuffer();
 
 const TRANSFORMS: Transform[] = [
-  ...[0.005, 0.01, 0.02, 0.05].map((f) => ({ name: `crop ${f * 100}%`, family: 'crop', apply: crop(f) })),
-  ...[0.5, 0.25].map((f) => ({ name: `scale ${f}`, family: 'scale', apply: scale(f) })),
-  ...[70, 50, 30].map((q) => ({ name: `jpeg q${q}`, family: 'jpeg', apply: jpeg(q) })),
+  ...[0.005, 0.01, 0.02, 0.05].map((f) => ({
+    name: `crop ${f * 100}%`,
+    family: 'crop',
+    tick: `${f * 100}%`,
+    apply: crop(f),
+  })),
+  ...[0.5, 0.25].map((f) => ({ name: `scale ${f}`, family: 'scale', tick: `×${f}`, apply: scale(f) })),
+  ...[70, 50, 30].map((q) => ({ name: `jpeg q${q}`, family: 'jpeg', tick: `q${q}`, apply: jpeg(q) })),
   ...[0.05, 0.1, 0.2, -0.05, -0.1, -0.2].map((d) => ({
     name: `brightness ${d > 0 ? '+' : ''}${Math.round(d * 100)}%`,
     family: 'brightness',
+    tick: `${d > 0 ? '+' : ''}${Math.round(d * 100)}%`,
     apply: brightness(1 + d),
   })),
 ];
+const FAMILY_TITLES: Record<string, string> = {
+  crop: 'crop, each side',
+  scale: 'scale',
+  jpeg: 'JPEG re-encode',
+  brightness: 'brightness',
+};
 
 interface Probe {
   signals: ImageSignals;
@@ -361,7 +374,27 @@ const md = [
   '',
 ].join('\n');
 writeFileSync(join(outDir, 'detection.md'), md);
+
+// The plot: recall against each transformation's strength, per mode and bank, under PDQ's ceiling.
+// Brightness runs from −20 % to +20 % on its axis.
+const order = (t: Transform) =>
+  t.family === 'brightness' ? Number.parseInt(t.tick, 10) : TRANSFORMS.indexOf(t);
+const families: Family[] = Object.keys(FAMILY_TITLES).map((family) => ({
+  title: FAMILY_TITLES[family] as string,
+  points: TRANSFORMS.filter((t) => t.family === family)
+    .sort((a, b) => order(a) - order(b))
+    .map((t) => ({ name: t.name, tick: t.tick })),
+}));
+const svg = recallChart(
+  families,
+  rows.map((r) => ({ label: `${r.mode}, bank ${r.bankSize.toLocaleString()}`, recall: r.recall })),
+  Object.fromEntries(pdqEffect.map((e) => [e.transform, e.within31])),
+  `Recall against transformation strength, radius 31 (${KNOWN} drawings, ${UNRELATED} unrelated)`,
+  machine,
+);
+writeFileSync(join(outDir, 'detection-recall.svg'), svg);
+await sharp(Buffer.from(svg)).png().toFile(join(outDir, 'detection-recall.png'));
 console.log(`\n${md}`);
 console.log(
-  `results: ${join(outDir, 'detection.json')}; total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
+  `results: ${join(outDir, 'detection.json')}, plot detection-recall.svg/.png; total ${((performance.now() - t0) / 1000).toFixed(0)} s`,
 );
