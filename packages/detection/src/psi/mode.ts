@@ -105,7 +105,11 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
    * Both halves as PsiClient / PsiServer (raw vouchers, no shared header), for tests and benches;
    * `pool()` wraps the server in worker threads for throughput (caller closes it).
    */
-  setupDetailed(setup: DetectionSetupOptions): Promise<{
+  setupDetailed(
+    setup: DetectionSetupOptions,
+    /** Build the table over worker threads (banks of 100k and more; a deployment's start-up). */
+    build?: ParallelBuildOptions,
+  ): Promise<{
     client: PsiClient;
     server: PsiServer;
     pool(options?: PsiServerPoolOptions): PsiServerPool;
@@ -123,7 +127,7 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
   validateKeyParameters(base);
   const target = options.targetFalseOpenRate;
   if (target !== undefined) bitsPerKeyFor(1, 1, target); // validates
-  const setupDetailed = async (setup: DetectionSetupOptions) => {
+  const setupDetailed = async (setup: DetectionSetupOptions, build?: ParallelBuildOptions) => {
     const radius = setup.radius ?? DEFAULT_RADIUS;
     const qualityFloor = setup.qualityFloor ?? DEFAULT_QUALITY_FLOOR;
     const keys: RobustKeyParameters = {
@@ -132,7 +136,9 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
         options.keys?.bitsPerKey ??
         bitsPerKeyFor(setup.bank.entries.length, base.keysPerImage, options.targetFalseOpenRate),
     };
-    const built = buildPsiBank(setup.bank, keys);
+    const built = build
+      ? await buildPsiBankParallel(setup.bank, keys, build)
+      : buildPsiBank(setup.bank, keys);
     const params: PsiPublicParameters = {
       keys,
       table: built.table,
