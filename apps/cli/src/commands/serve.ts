@@ -66,6 +66,11 @@ export async function runServe(options: ServeOptions): Promise<number> {
       `detection: ${server.detection.mode} against ${bank.entries.length} hashes from ${options.bankFile}\n`,
     );
     for (const note of server.detection.notes) process.stdout.write(`  ${note}\n`);
+    if (hasWeb && server.detection.mode !== 'client-match') {
+      process.stdout.write(
+        `  the web messenger runs client-match only: its browsers send no detection payloads under ${server.detection.mode} (Node SDK devices do)\n`,
+      );
+    }
   } else {
     process.stdout.write(
       'detection: off (pass --bank FILE, and --detection MODE for another mode than client-match)\n',
