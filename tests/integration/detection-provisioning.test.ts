@@ -158,9 +158,10 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
           fetch: bobWire.fetch,
         });
         // Everything the device gets from the server, checked against what it pins itself.
+        // client-match runs on the SDK's default (browser) provisioners, as the web app does.
         const provisioned = await alice.provisionDetection({
           hashImage,
-          modes: nodeDetectionModes,
+          ...(mode === 'client-match' ? {} : { modes: nodeDetectionModes }),
           signingKey: identity.privateKey,
           enclave: trustedEnclave,
         });
@@ -396,6 +397,35 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
             keys.close();
           }
           assert.equal((await cases()).length, 1, 'no new case');
+        });
+      }
+
+      if (mode === 'he-fuzzy') {
+        it('after a server restart (keys are kept in memory only) the device registers again and resends', async () => {
+          await server.restart();
+          const before = wire.exchanges.length;
+          const errors: string[] = [];
+          const stop = alice.on((event) => {
+            if (event.type === 'detection-error') errors.push(event.reason);
+          });
+          const conversation = await alice.createConversation([]);
+          await alice.sendMessage(conversation, {
+            text: 'again',
+            attachments: [{ bytes: reshared, mediaType: 'image/jpeg' }],
+          });
+          stop();
+          assert.deepEqual(errors, []);
+          const after = wire.exchanges.slice(before).map((e) => {
+            const reason = (JSON.parse(e.body) as Answer).error?.reason;
+            return `${e.status} ${e.path}${reason ? ` ${reason}` : ''}`;
+          });
+          assert.deepEqual(after, [
+            '400 /v1/detection/evaluate HE_UNKNOWN_KEYS',
+            '201 /v1/detection/he/keys',
+            '200 /v1/detection/evaluate',
+            '200 /v1/detection/he/answer',
+          ]);
+          assert.equal((await cases()).length, 1, 'the match extends the sender’s case');
         });
       }
 
