@@ -52,7 +52,8 @@ describe('web messenger in chromium', { timeout: 300_000 }, () => {
       moderation: { staff: [staff, auditor], sweepIntervalMs: 0 },
       // One report from a minor (about 15 points) puts its subject over the friction line here.
       risk: { thresholds: { friction: 10, restriction: 45, review: 65 } },
-      clientMatch: {
+      detection: {
+        mode: 'client-match',
         bank: {
           bankName: 'TEST_KNOWN_IMAGES',
           entries: [

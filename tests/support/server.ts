@@ -32,7 +32,6 @@ export async function startTestServer(options: {
   detection?: ServerConfig['detection'];
   surfaces?: ServerConfig['surfaces'];
   risk?: ServerConfig['risk'];
-  clientMatch?: ServerConfig['clientMatch'];
   web?: ServerConfig['web'];
 }): Promise<RunningServer> {
   const lines: string[] = [];
@@ -55,7 +54,6 @@ export async function startTestServer(options: {
       ...(options.detection ? { detection: options.detection } : {}),
       ...(options.surfaces ? { surfaces: options.surfaces } : {}),
       ...(options.risk ? { risk: options.risk } : {}),
-      ...(options.clientMatch ? { clientMatch: options.clientMatch } : {}),
       ...(options.web ? { web: options.web } : {}),
     });
   let server: DeliveryServer = await start(0);

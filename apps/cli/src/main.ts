@@ -152,12 +152,17 @@ program
       'SAFELIGHT_STAFF_TOKEN',
     ),
   )
-  .option('--bank <file>', 'PDQ hashes (hex per line) that devices match against (client-match detection)')
+  .option('--bank <file>', 'PDQ hashes (hex per line, optional id after a space) detection matches against')
+  .option(
+    '--detection <mode>',
+    'detection mode: server-plaintext, client-match (default with --bank), psi-threshold, he-fuzzy or enclave',
+  )
   .action(async (opts: Record<string, unknown>) => {
     process.exitCode = await runServe({
       ...(opts.webRoot ? { webRoot: opts.webRoot as string } : {}),
       ...(opts.staffToken ? { staffToken: opts.staffToken as string } : {}),
       ...(opts.bank ? { bankFile: opts.bank as string } : {}),
+      ...(opts.detection ? { detection: opts.detection as string } : {}),
       host: opts.host as string,
       port: opts.port as number,
       dataDir: opts.dataDir as string,

@@ -5,6 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { fileURLToPath } from 'node:url';
+import { measureMatcher } from '@safelight/detection';
+import { safelight } from './cli-runner.test-support.js';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
@@ -90,6 +92,94 @@ describe('safelight serve', () => {
       assert.match(out, new RegExp(`${bank.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}:3: not a PDQ hash`));
       assert.doesNotMatch(out, /listening on/);
     } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an unknown --detection mode, and a mode without --bank, before listening', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safelight-serve-mode-'));
+    const bank = join(dir, 'bank.txt');
+    await writeFile(bank, `${'a'.repeat(64)} first\n`);
+    try {
+      const unknown = safelight(
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--bank',
+        bank,
+        '--detection',
+        'nonsense',
+      );
+      assert.notEqual(unknown.code, 0);
+      assert.match(
+        unknown.stderr,
+        /--detection "nonsense" is not a detection mode; one of server-plaintext, client-match, psi-threshold, he-fuzzy, enclave/,
+      );
+      assert.doesNotMatch(unknown.stdout, /listening on/);
+      const bankless = safelight('serve', '--port', '0', '--data-dir', dir, '--detection', 'psi-threshold');
+      assert.notEqual(bankless.code, 0);
+      assert.match(bankless.stderr, /--detection psi-threshold needs --bank FILE/);
+      assert.doesNotMatch(bankless.stdout, /listening on/);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('runs --detection enclave and prints what devices pin (measurement, platform key)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'safelight-serve-enclave-'));
+    const bank = join(dir, 'bank.txt');
+    await writeFile(bank, `${'a'.repeat(64)} first\n${'5'.repeat(64)} second\n`);
+    const child = spawn(
+      process.execPath,
+      [
+        '--conditions=@safelight/source',
+        '--import',
+        'tsx',
+        main,
+        'serve',
+        '--port',
+        '0',
+        '--data-dir',
+        dir,
+        '--bank',
+        bank,
+        '--detection',
+        'enclave',
+      ],
+      { env: { ...process.env, SAFELIGHT_DATABASE_URL: '' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    try {
+      let out = '';
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`nothing printed about detection: ${out}`)), 60_000);
+        const read = (chunk: Buffer) => {
+          out += chunk.toString();
+          if (/platform key [0-9a-f]{64}/.test(out)) {
+            clearTimeout(timer);
+            resolve();
+          }
+        };
+        child.stdout.on('data', read);
+        child.stderr.on('data', read);
+        child.once('exit', (code) => reject(new Error(`exited ${code}: ${out}`)));
+      });
+      assert.match(
+        out,
+        new RegExp(`detection: enclave against 2 hashes from ${bank.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`),
+      );
+      assert.match(
+        out,
+        new RegExp(`matcher measurement ${measureMatcher({ radius: 31, qualityFloor: 50 })}`),
+      );
+      // The platform key is kept in the data folder, so devices can keep trusting it.
+      assert.equal((await readFile(join(dir, 'enclave-platform-key'))).length, 32);
+      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import type { ServerEvaluator } from '@safelight/detection';
 import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
+import type { DetectionDeployment } from './detection/deployment.js';
 import { ServerError } from './errors.js';
-import type { ClientMatchDeployment } from './routes/device-detection.js';
 import type { ModerationConfig } from './routes/reports.js';
 
 import type { RiskConfig } from './routes/risk.js';
@@ -74,17 +74,14 @@ export interface ServerConfig {
   /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
   moderation?: ModerationConfig;
   /**
-   * The server half of the detection mode the platform runs (packages/detection). Set up by the
-   * embedding code with the matching client half handed to devices; without it the detection
-   * route answers NOT_FOUND.
+   * The detection mode the platform runs (docs/detection-modes.md). A deployment
+   * (`{ mode, bank, radius?, qualityFloor?, psi?, he?, enclave? }`, detection/deployment.ts): the
+   * server builds the mode's server half and provisions its client half to devices at
+   * GET /v1/detection/device (plus the PSI table, he-fuzzy keys and answers). Or a bare server half
+   * (a ServerEvaluator) when the embedding code hands devices their half itself; devices then read
+   * `{ mode: null }`. Without it POST /v1/detection/evaluate answers NOT_FOUND.
    */
-  detection?: ServerEvaluator;
-  /**
-   * Runs the client-match detection mode with this bank: the server verifies match reports and
-   * serves the snapshot to devices at GET /v1/detection/device (routes/device-detection.ts). Used
-   * instead of `detection` when that is not set.
-   */
-  clientMatch?: ClientMatchDeployment;
+  detection?: DetectionDeployment | ServerEvaluator;
   /** Serves the built web app (apps/web) at / and /console (routes/web.ts). */
   web?: WebConfig;
   /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (routes/surfaces.ts). */

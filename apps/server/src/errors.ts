@@ -47,7 +47,20 @@ export type ServerErrorCode =
   | 'APPROVAL_NOT_FOUND'
   // reports and moderation (routes/reports.ts)
   | 'FORBIDDEN'
-  | 'REPORT_TOO_LARGE';
+  | 'REPORT_TOO_LARGE'
+  // detection (routes/detection.ts, detection/*, docs/detection-modes.md)
+  /** The mode refused a payload, key set or answer; `reason` carries the mode's typed code. */
+  | 'DETECTION_REFUSED'
+  /** The mode's server half cannot run right now (the enclave matcher is down). */
+  | 'DETECTION_UNAVAILABLE'
+  /** he-fuzzy: no pending challenge with that id for this device. */
+  | 'DETECTION_CHALLENGE_UNKNOWN'
+  /** he-fuzzy: the challenge waited longer than the answer timeout; its evaluation ended. */
+  | 'DETECTION_CHALLENGE_EXPIRED'
+  /** he-fuzzy: the challenge was already answered. */
+  | 'DETECTION_CHALLENGE_ANSWERED'
+  /** he-fuzzy: this device registered as many key sets as the server keeps per device. */
+  | 'DETECTION_KEY_LIMIT';
 
 export const ERROR_STATUS: Record<ServerErrorCode, number> = {
   VALIDATION_FAILED: 400,
@@ -91,6 +104,12 @@ export const ERROR_STATUS: Record<ServerErrorCode, number> = {
   APPROVAL_NOT_FOUND: 404,
   FORBIDDEN: 403,
   REPORT_TOO_LARGE: 413,
+  DETECTION_REFUSED: 400,
+  DETECTION_UNAVAILABLE: 503,
+  DETECTION_CHALLENGE_UNKNOWN: 404,
+  DETECTION_CHALLENGE_EXPIRED: 410,
+  DETECTION_CHALLENGE_ANSWERED: 409,
+  DETECTION_KEY_LIMIT: 409,
 };
 
 export class ServerError extends Error {

@@ -1,3 +1,5 @@
+// The detection types a deployment is written in, so embedders need not import the package.
+export type { BankSnapshot, DetectionModeName } from '@safelight/detection';
 export { AUTH_CONTEXT, type AuthPurpose, authMessage, deviceIdOf } from './auth.js';
 export {
   DEFAULT_DATA_DIR,
@@ -9,13 +11,19 @@ export {
   type ServerLimits,
   type StorageConfig,
 } from './config.js';
+export { ChallengeDesk, type IssuedChallenge } from './detection/challenge-desk.js';
+export {
+  checkDeployment,
+  DETECTION_MODE_NAMES,
+  type DetectionDeployment,
+  type PreparedDetection,
+  prepareDetection,
+} from './detection/deployment.js';
+export { ENCLAVE_PLATFORM_KEY_FILE, type EnclaveDeploymentOptions } from './detection/enclave.js';
+export type { HeDeploymentOptions } from './detection/he-fuzzy.js';
+export type { PsiDeploymentOptions } from './detection/psi-threshold.js';
 export { ERROR_STATUS, ServerError, type ServerErrorCode } from './errors.js';
 export type { InboxItemJson } from './hub.js';
-export {
-  type ClientMatchDeployment,
-  type DeviceDetectionConfigJson,
-  prepareClientMatch,
-} from './routes/device-detection.js';
 export { WEB_CONTENT_SECURITY_POLICY, type WebConfig } from './routes/web.js';
 export { createServer, type DeliveryServer, redactUrlForLog, startServer } from './server.js';
 export { openPostgresRepository, redactUrl } from './storage/postgres.js';

@@ -22,13 +22,14 @@ import {
   resolveConfig,
   type ServerConfig,
 } from './config.js';
+import { type PreparedDetection, prepareDetection } from './detection/deployment.js';
 import { fromB64u, toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
 import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
-import { deviceDetectionRoutes, prepareClientMatch } from './routes/device-detection.js';
+import { detectionRoutes } from './routes/detection.js';
 import { frictionRoutes } from './routes/friction.js';
 import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
@@ -53,6 +54,8 @@ export interface DeliveryServer {
   listen(): Promise<string>;
   /** The base URL once listening. */
   readonly url: string | undefined;
+  /** The detection mode that runs and what to tell the operator about it (enclave measurement...). */
+  readonly detection: { readonly mode: string; readonly notes: readonly string[] } | undefined;
   /** Stops accepting, finishes in-flight writes, closes sockets and the database. Idempotent. */
   close(): Promise<void>;
 }
@@ -179,10 +182,8 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
             })
           : new ServerError(
               'MESSAGE_TOO_LARGE',
-              `request body is over the ${limits.messageBytes}-byte limit`,
-              {
-                limit: limits.messageBytes,
-              },
+              `request body is over the ${request.routeOptions.bodyLimit ?? limits.messageBytes}-byte limit`,
+              { limit: request.routeOptions.bodyLimit ?? limits.messageBytes },
             );
       } else if (error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
         problem = new ServerError('UNSUPPORTED_MEDIA_TYPE', 'content-type is not accepted here');
@@ -285,8 +286,6 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
-  const clientMatch = input.clientMatch ? await prepareClientMatch(input.clientMatch, repository) : undefined;
-  await app.register(deviceDetectionRoutes, { download: clientMatch?.download });
   if (input.web) await app.register(webRoutes, { config: input.web });
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
@@ -302,7 +301,6 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     vault,
     evidenceFiles: new EvidenceFiles(join(config.dataDir, 'evidence'), evidenceKey),
     blobs,
-    detection: input.detection ?? clientMatch?.evaluator,
     now,
     config: input.moderation,
   });
@@ -1110,13 +1108,29 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     },
   );
 
+  // ---- detection (last: a mode may start processes or worker threads, stopped again on failure) ----
+  let detection: PreparedDetection | undefined;
+  try {
+    detection = input.detection
+      ? await prepareDetection(input.detection, {
+          repository,
+          dataDir: config.dataDir,
+          warn: (message, error) => app.log.warn({ err: error }, message),
+        })
+      : undefined;
+    await app.register(detectionRoutes, { prepared: detection, repository, writer, authenticate, now });
+    await app.ready();
+  } catch (error) {
+    await detection?.close();
+    await repository.close();
+    throw error;
+  }
+
   // Housekeeping: expired challenges and sessions, once a minute.
   const sweeper = setInterval(() => {
     writer.submit((tx) => tx.deleteExpired(now())).catch(() => {});
   }, 60_000);
   sweeper.unref();
-
-  await app.ready();
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;
@@ -1128,6 +1142,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
     get url() {
       return url;
     },
+    detection: detection && { mode: detection.mode, notes: detection.notes },
     async listen() {
       const address = await app.listen({ host: config.host, port: config.port });
       const port = (app.server.address() as { port: number }).port;
@@ -1141,6 +1156,7 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
         hub.closeAll();
         await app.close();
         await writer.close();
+        await detection?.close();
         await repository.close();
       })();
       return closing;

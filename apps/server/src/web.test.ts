@@ -22,7 +22,8 @@ describe('web app serving and device provisioning', () => {
     await writeFile(join(root, 'assets', 'app-1234.js'), 'console.log(1)');
     server = await startTestServer(await sqliteStorage.make(), {
       web: { root },
-      clientMatch: {
+      detection: {
+        mode: 'client-match',
         bank: { bankName: 'WEB_TEST', entries: [{ id: 'one', pdq: parsePdqHex('a'.repeat(64)) }] },
       },
     });

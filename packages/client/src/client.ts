@@ -2,7 +2,7 @@
 // (packages/franking) and key-committing attachments to the delivery server's API, and keeps the
 // history a user can report from. Works in Node and the browser (fetch + WebSocket).
 
-import type { ClientDetector } from '@safelight/detection';
+import type { ClientDetector, DetectionModeName } from '@safelight/detection';
 import {
   createDeviceIdentity,
   type DeviceIdentity,
@@ -18,6 +18,11 @@ import { decodeFrank, type FrankingReport } from '@safelight/franking';
 import type { PdqHash } from '@safelight/pdq';
 import type { AskDecision, BlurDecision } from '@safelight/safety';
 import { type AttachmentRef, openContent, sealContent } from './content.js';
+import {
+  type ProvisionDetectionOptions,
+  type ProvisionedDetection,
+  provisionDetectionWith,
+} from './detection/provision.js';
 import { ClientError, ServerError } from './errors.js';
 import { LocalState, type StoredAttachment, type StoredMessage } from './local-state.js';
 import { PushConnection, type WebSocketConstructor } from './push.js';
@@ -50,7 +55,8 @@ export interface ClientOptions {
   /**
    * The platform's detection mode, client half (packages/detection), and how this device hashes an
    * image (packages/media in Node, a canvas in browsers). Each image sent is hashed before it is
-   * encrypted; the mode's payload goes to the server after the message is accepted.
+   * encrypted; the mode's payload goes to the server after the message is accepted. Usually
+   * provisioned from the server instead, after signing in: `client.provisionDetection(...)`.
    */
   readonly detection?: DetectionOptions;
   /**
@@ -70,6 +76,16 @@ export interface OpenedAttachment {
 export interface DetectionOptions {
   readonly detector: ClientDetector;
   readonly hashImage: (bytes: Uint8Array) => Promise<{ pdq: PdqHash; quality: number }>;
+  /**
+   * Round-trip modes (he-fuzzy): the server answers a payload with a challenge; this turns it into
+   * the device's answer, which the client posts to POST /v1/detection/he/answer.
+   */
+  readonly respond?: ((challenge: Uint8Array) => Promise<Uint8Array>) | undefined;
+  /**
+   * Called when the server refuses a payload; true when the mode repaired the cause (he-fuzzy:
+   * keys a restarted server forgot) and the payload is sent once more.
+   */
+  readonly repair?: ((error: unknown) => Promise<boolean>) | undefined;
 }
 
 export interface OutgoingAttachment {
@@ -96,6 +112,10 @@ export class SafelightClient {
   private processing: Promise<unknown> = Promise.resolve();
   private push: PushConnection | undefined;
   private readonly safeguards: Safeguards;
+  /** The detection client half in use: from options, or provisioned by provisionDetection. */
+  private detection: DetectionOptions | undefined;
+  /** What provisionDetection built (and close() releases: he-fuzzy holds SEAL memory). */
+  private provisioned: ProvisionedDetection | undefined;
 
   private constructor(
     private readonly options: ClientOptions,
@@ -103,6 +123,7 @@ export class SafelightClient {
     private readonly device: E2eeDevice,
     private readonly local: LocalState,
   ) {
+    this.detection = options.detection;
     const safeguards = options.safeguards;
     this.safeguards = new Safeguards(
       typeof safeguards === 'object' ? safeguards : { enabled: safeguards ?? 'auto' },
@@ -181,6 +202,26 @@ export class SafelightClient {
   /** The handle this account registered with. */
   get handle(): string {
     return this.local.registration?.handle ?? '';
+  }
+
+  /** The detection mode this device runs on outgoing images, if any. */
+  get detectionMode(): DetectionModeName | undefined {
+    return this.detection?.detector.mode;
+  }
+
+  /**
+   * Builds the platform's detection client half from the server (GET /v1/detection/device) and
+   * uses it for every image sent from now on; returns the mode, or undefined when the server runs
+   * none. Done after signing in because he-fuzzy registers this device's keys with its session.
+   * Browsers provision client-match; Node devices pass `modes: nodeDetectionModes` from
+   * @safelight/client/node for every mode (options in detection/provision.ts).
+   */
+  async provisionDetection(options: ProvisionDetectionOptions): Promise<DetectionModeName | undefined> {
+    const provisioned = await provisionDetectionWith(this.api, options);
+    await this.provisioned?.close();
+    this.provisioned = provisioned;
+    this.detection = provisioned;
+    return provisioned?.mode;
   }
 
   /** The safeguards' view of this account (band, whether they are on, contacts). */
@@ -361,9 +402,11 @@ export class SafelightClient {
     const messageId = newMessageId();
     const attachments: AttachmentRef[] = [];
     const detectionPayloads: Uint8Array[] = [];
+    // One mode for the whole message, even if it is re-provisioned meanwhile.
+    const detection = this.detection;
     for (const attachment of message.attachments ?? []) {
       // Detection sees the image before encryption, on this device; only its payload leaves.
-      const payload = await this.detectionPayload(conversationId, messageId, attachment);
+      const payload = await this.detectionPayload(detection, conversationId, messageId, attachment);
       if (payload) detectionPayloads.push(payload);
       const { ciphertext, reference } = encryptAttachment(attachment.bytes, attachment.mediaType);
       const { blobId } = await this.api.uploadBlob(ciphertext);
@@ -395,7 +438,7 @@ export class SafelightClient {
     });
     for (const payload of detectionPayloads) {
       try {
-        await this.api.detectionEvaluate({ conversationId, messageId, payload: toBase64Url(payload) });
+        await this.deliverDetectionPayload(detection as DetectionOptions, conversationId, messageId, payload);
       } catch (error) {
         this.emit({ type: 'detection-error', conversationId, messageId, reason: describeError(error) });
       }
@@ -403,13 +446,39 @@ export class SafelightClient {
     return sent;
   }
 
-  /** The configured detection mode's payload for one outgoing image, or undefined. */
+  /** Posts one payload; for round-trip modes, answers the server's challenge too. */
+  private async deliverDetectionPayload(
+    detection: DetectionOptions,
+    conversationId: string,
+    messageId: string,
+    payload: Uint8Array,
+  ): Promise<void> {
+    const body = { conversationId, messageId, payload: toBase64Url(payload) };
+    let answer: Awaited<ReturnType<ServerApi['detectionEvaluate']>>;
+    try {
+      answer = await this.api.detectionEvaluate(body);
+    } catch (error) {
+      if (!(await detection.repair?.(error))) throw error;
+      answer = await this.api.detectionEvaluate(body);
+    }
+    if (answer.challenge === undefined) return;
+    if (!detection.respond) {
+      throw new ClientError(
+        'CLIENT_DETECTION_UNSUPPORTED',
+        `the server sent a challenge and the ${detection.detector.mode} client half cannot answer one`,
+      );
+    }
+    const reply = await detection.respond(fromBase64Url(answer.challenge.bytes));
+    await this.api.detectionHeAnswer({ challengeId: answer.challenge.id, answer: toBase64Url(reply) });
+  }
+
+  /** The detection mode's payload for one outgoing image, or undefined. */
   private async detectionPayload(
+    detection: DetectionOptions | undefined,
     conversationId: string,
     messageId: string,
     attachment: OutgoingAttachment,
   ): Promise<Uint8Array | undefined> {
-    const detection = this.options.detection;
     if (!detection || !attachment.mediaType.startsWith('image/')) return undefined;
     const { pdq, quality } = await detection.hashImage(attachment.bytes);
     return detection.detector.prepare({
@@ -607,6 +676,8 @@ export class SafelightClient {
   async close(): Promise<void> {
     await this.disconnect();
     await this.idle();
+    await this.provisioned?.close();
+    this.provisioned = undefined;
   }
 
   private async addAccounts(conversationId: string, accountIds: readonly string[]): Promise<void> {

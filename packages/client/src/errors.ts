@@ -9,6 +9,10 @@ export type ClientErrorCode =
   | 'CLIENT_INVALID_INPUT'
   | 'CLIENT_NOT_REGISTERED'
   | 'CLIENT_RETRIES_EXHAUSTED'
+  /** The server runs a detection mode this device has no provisioner for (see provisionDetection). */
+  | 'CLIENT_DETECTION_UNSUPPORTED'
+  /** What the server provisions contradicts what this device pins or computes (parameters, bank). */
+  | 'CLIENT_DETECTION_MISMATCH'
   /** Ask before send: the minor chose not to send (or to get help); nothing was sent. */
   | 'SEND_CANCELLED_BY_USER'
   /** Ask before send: a minor's image needed a question and the app supplied no confirmSend hook. */

@@ -18,6 +18,19 @@ export {
   openContent,
   sealContent,
 } from './content.js';
+export {
+  browserDetectionModes,
+  type DetectionProvisioner,
+  type DetectionProvisioners,
+  type DetectionProvisioningContext,
+  type HashImage,
+  type ProvisionDetectionOptions,
+  type ProvisionedDetection,
+  type ProvisionedHalf,
+  provisionClientMatch,
+  provisionDetection,
+  provisionDetectionWith,
+} from './detection/provision.js';
 export { ClientError, type ClientErrorCode, SendCancelledError, ServerError } from './errors.js';
 export type { Registration, StoredAttachment, StoredMessage } from './local-state.js';
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';

@@ -1,6 +1,7 @@
 // A thin typed wrapper over the delivery server's HTTP API (docs/delivery.md). It knows routes and
 // shapes; it knows nothing about MLS or franking. Errors come back as ServerError with the server's
 // stable code, or ClientError CLIENT_NETWORK_ERROR when the server cannot be reached.
+import type { DeviceDetectionDownload } from '@safelight/detection/device';
 import { ClientError, ServerError } from './errors.js';
 
 export type InboxItemKind = 'commit' | 'welcome' | 'application';
@@ -153,11 +154,42 @@ export class ServerApi {
     return this.request('POST', `/v1/groups/${groupId}/messages`, body);
   }
 
-  /** The answer is the same whatever the verdict: the sender must not learn whether it matched. */
+  /**
+   * The answer is the same whatever the verdict: the sender must not learn whether it matched.
+   * Round-trip modes (he-fuzzy) add the challenge to answer, for every payload.
+   */
   detectionEvaluate(body: { conversationId: string; messageId: string; payload: string }): Promise<{
     accepted: true;
+    challenge?: { id: string; bytes: string };
   }> {
     return this.request('POST', '/v1/detection/evaluate', body);
+  }
+
+  /** What this device needs to build the platform's detection client half. */
+  detectionDevice(): Promise<DeviceDetectionDownload> {
+    return this.request('GET', '/v1/detection/device');
+  }
+
+  /** he-fuzzy: registers this device's public evaluation keys (~2 MiB, once). */
+  detectionHeKeys(registration: Uint8Array): Promise<{ keyId: string }> {
+    return this.request('POST', '/v1/detection/he/keys', registration);
+  }
+
+  /** he-fuzzy: the answer to a challenge from detectionEvaluate. */
+  detectionHeAnswer(body: { challengeId: string; answer: string }): Promise<{ accepted: true }> {
+    return this.request('POST', '/v1/detection/he/answer', body);
+  }
+
+  /** A binary download from this server (a path like the PSI table's URL in the device download). */
+  async downloadBytes(path: string): Promise<Uint8Array> {
+    if (!path.startsWith('/') || path.startsWith('//')) {
+      throw new ClientError(
+        'CLIENT_INVALID_INPUT',
+        `download path ${JSON.stringify(path.slice(0, 80))} is not a path on this server`,
+      );
+    }
+    const response = await this.send('GET', path);
+    return new Uint8Array(await response.arrayBuffer());
   }
 
   updateProfile(body: {

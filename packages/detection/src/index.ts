@@ -7,6 +7,16 @@ export {
   type DeviceKeyResolver,
 } from './client-match.js';
 export {
+  type ClientMatchDownload,
+  type DeviceDetectionDownload,
+  type EnclaveDownload,
+  type HeFuzzyDownload,
+  type NoDetectionDownload,
+  PSI_TABLE_PATH,
+  type PsiThresholdDownload,
+  type ServerPlaintextDownload,
+} from './download.js';
+export {
   type AttestationVerifier,
   type AttestedMatcher,
   checkAttestation,
@@ -22,7 +32,16 @@ export {
   SoftwareAttestationVerifier,
 } from './enclave/index.js';
 export { DetectionError, type DetectionErrorCode } from './errors.js';
-export { createHeFuzzyMode, HeError, HeFuzzyClient, HeFuzzyServer, heFuzzyMode } from './he/index.js';
+export {
+  type AnswerChannel,
+  createHeFuzzyMode,
+  HeError,
+  type HeErrorCode,
+  HeFuzzyClient,
+  HeFuzzyServer,
+  heFuzzyMode,
+} from './he/index.js';
+export { heParameterFingerprint } from './he-parameters.js';
 export {
   type BankSnapshot,
   type ClientDetector,

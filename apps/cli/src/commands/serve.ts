@@ -3,7 +3,12 @@ import { mkdir, open, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parsePdqHex } from '@safelight/pdq';
-import { type ClientMatchDeployment, startServer } from '@safelight/server';
+import {
+  type BankSnapshot,
+  DETECTION_MODE_NAMES,
+  type DetectionModeName,
+  startServer,
+} from '@safelight/server';
 
 export interface ServeOptions {
   host: string;
@@ -15,8 +20,10 @@ export interface ServeOptions {
   webRoot?: string;
   /** The moderator console's staff token; default one generated into <dataDir>/staff-token. */
   staffToken?: string;
-  /** PDQ hashes (hex, one per line, optional id after a space) for client-match detection. */
+  /** PDQ hashes (hex, one per line, optional id after a space) the detection mode matches against. */
   bankFile?: string;
+  /** The detection mode (default client-match when a bank is given); every mode needs a bank. */
+  detection?: string;
 }
 
 /** apps/web/dist, found from apps/cli/dist/commands (built) or apps/cli/src/commands (sources). */
@@ -25,10 +32,11 @@ const STAFF_TOKEN_FILE = 'staff-token';
 
 /** `safelight serve`: the delivery server until SIGINT/SIGTERM, then a graceful shutdown. */
 export async function runServe(options: ServeOptions): Promise<number> {
+  const mode = detectionModeOf(options);
   const webRoot = options.webRoot ?? DEFAULT_WEB_ROOT;
   const hasWeb = existsSync(join(webRoot, 'index.html'));
   const staffToken = options.staffToken ?? (await loadOrCreateStaffToken(options.dataDir));
-  const clientMatch = options.bankFile ? await readBankFile(options.bankFile) : undefined;
+  const bank = options.bankFile ? await readBankFile(options.bankFile) : undefined;
   const server = await startServer({
     host: options.host,
     port: options.port,
@@ -42,7 +50,7 @@ export async function runServe(options: ServeOptions): Promise<number> {
       : { kind: 'sqlite', dataDir: options.dataDir },
     moderation: { staff: [{ id: 'operator', role: 'senior-moderator', token: staffToken }] },
     ...(hasWeb ? { web: { root: webRoot } } : {}),
-    ...(clientMatch ? { clientMatch } : {}),
+    ...(mode && bank ? { detection: { mode, bank } } : {}),
   });
   process.stdout.write(`safelight delivery server listening on ${server.url}\n`);
   if (hasWeb) {
@@ -53,11 +61,21 @@ export async function runServe(options: ServeOptions): Promise<number> {
   } else {
     process.stdout.write(`web app not built (no ${webRoot}/index.html): run npm run build to serve it\n`);
   }
-  process.stdout.write(
-    clientMatch
-      ? `detection: client-match against ${clientMatch.bank.entries.length} hashes from ${options.bankFile}\n`
-      : 'detection: off (pass --bank FILE to run client-match)\n',
-  );
+  if (server.detection && bank) {
+    process.stdout.write(
+      `detection: ${server.detection.mode} against ${bank.entries.length} hashes from ${options.bankFile}\n`,
+    );
+    for (const note of server.detection.notes) process.stdout.write(`  ${note}\n`);
+    if (hasWeb && server.detection.mode !== 'client-match') {
+      process.stdout.write(
+        `  the web messenger runs client-match only: its browsers send no detection payloads under ${server.detection.mode} (Node SDK devices do)\n`,
+      );
+    }
+  } else {
+    process.stdout.write(
+      'detection: off (pass --bank FILE, and --detection MODE for another mode than client-match)\n',
+    );
+  }
   await new Promise<void>((resolve) => {
     const stop = () => resolve();
     process.once('SIGINT', stop);
@@ -89,8 +107,28 @@ async function loadOrCreateStaffToken(dataDir: string): Promise<string> {
   }
 }
 
+/**
+ * The mode to run: --detection, or client-match when only --bank is given (as before modes could
+ * be chosen). Refuses an unknown mode and a mode without a bank, before anything starts.
+ */
+export function detectionModeOf(
+  options: Pick<ServeOptions, 'bankFile' | 'detection'>,
+): DetectionModeName | undefined {
+  const { detection } = options;
+  if (detection !== undefined && !(DETECTION_MODE_NAMES as readonly string[]).includes(detection)) {
+    throw new Error(
+      `--detection ${JSON.stringify(detection)} is not a detection mode; one of ${DETECTION_MODE_NAMES.join(', ')}`,
+    );
+  }
+  if (detection !== undefined && options.bankFile === undefined) {
+    throw new Error(`--detection ${detection} needs --bank FILE: every mode matches against a bank`);
+  }
+  if (options.bankFile === undefined) return undefined;
+  return (detection as DetectionModeName | undefined) ?? 'client-match';
+}
+
 /** `<64 hex> [id]` per line; blank lines and # comments skipped; errors name the line. */
-export async function readBankFile(path: string): Promise<ClientMatchDeployment> {
+export async function readBankFile(path: string): Promise<BankSnapshot> {
   const entries: Array<{ id: string; pdq: ReturnType<typeof parsePdqHex> }> = [];
   const lines = (await readFile(path, 'utf8')).split(/\r?\n/);
   lines.forEach((raw, index) => {
@@ -104,5 +142,5 @@ export async function readBankFile(path: string): Promise<ClientMatchDeployment>
     }
   });
   if (entries.length === 0) throw new Error(`${path}: no PDQ hashes in the file`);
-  return { bank: { bankName: 'SERVE_BANK', entries } };
+  return { bankName: 'SERVE_BANK', entries };
 }

@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { ServerEvaluator } from '@safelight/detection';
 import { decryptAttachment, E2eeError } from '@safelight/e2ee';
 import type { FrankingKeyring, FrankingReport, ServerFrankingKey } from '@safelight/franking';
 import {
@@ -41,7 +40,7 @@ import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
 import type { EvidenceFiles, EvidenceVault } from '../evidence.js';
-import { appendAudit, caseForSubject, recordMatch } from '../moderation-cases.js';
+import { appendAudit, caseForSubject } from '../moderation-cases.js';
 import { reportingQueries, type StoredReport } from '../storage/reporting-repository.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
@@ -86,8 +85,6 @@ export interface ReportRoutesOptions {
   vault: EvidenceVault;
   evidenceFiles: EvidenceFiles;
   blobs: BlobStore;
-  /** The configured detection mode's server half (docs/detection-modes.md), if any. */
-  detection?: ServerEvaluator | undefined;
   now: () => number;
   config?: ModerationConfig | undefined;
 }
@@ -984,79 +981,6 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
         'NCMEC filings are run by senior moderators and admins',
       );
       return { record: await fileWithNcmec(request.params.caseId, staff.id) };
-    },
-  );
-
-  // ---- detection: a mode's server half judges the payload a sender's device prepared ----
-  const detector = options.detection;
-  /**
-   * `POST /v1/detection/evaluate` (device token): the payload the configured detection mode's client
-   * half made for one image of a message this device sent. Whatever the mode lets the server learn
-   * (docs/detection-modes.md) and nothing more: a verdict opens or extends the sender's case with a
-   * `match` event naming the bank entry and distance where the mode reveals them.
-   */
-  app.post<{ Body: { conversationId: string; messageId: string; payload: string } }>(
-    '/v1/detection/evaluate',
-    {
-      onRequest: authenticate,
-      schema: {
-        tags: ['detection'],
-        security: [{ bearer: [] }],
-        body: {
-          type: 'object',
-          required: ['conversationId', 'messageId', 'payload'],
-          additionalProperties: false,
-          properties: {
-            conversationId: b64u(86),
-            messageId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
-            payload: b64u(Math.ceil((4 * 1024 * 1024 * 4) / 3)),
-          },
-        },
-      },
-    },
-    async (request) => {
-      if (!detector) throw new ServerError('NOT_FOUND', 'no detection mode is configured on this server');
-      const session = request.session as SessionRow;
-      const { conversationId, messageId } = request.body;
-      const sent = await repository.message(conversationId, messageId);
-      if (sent?.kind !== 'application' || sent.senderDeviceId !== session.deviceId) {
-        throw new ServerError(
-          'NOT_FOUND',
-          `no message ${messageId} sent by this device in that conversation`,
-        );
-      }
-      const context = { accountId: session.accountId, conversationId, messageId };
-      let verdicts: Awaited<ReturnType<typeof detector.evaluate>>;
-      try {
-        verdicts = await detector.evaluate(fromB64u(request.body.payload, 'payload'), context);
-      } catch (error) {
-        // Mode errors are typed and never echo the payload (packages/detection): pass the code on.
-        const code = (error as { code?: unknown }).code;
-        throw new ServerError(
-          'VALIDATION_FAILED',
-          `payload refused${typeof code === 'string' ? ` (${code})` : ''}`,
-        );
-      }
-      // One answer whatever the verdict: telling the sender "matched" (or a case id) would turn
-      // every mode into a membership oracle for the bank, the thing psi-threshold, he-fuzzy and
-      // enclave exist to prevent. (The case write makes a match answer a few ms later; that
-      // timing difference is documented in docs/detection-modes.md.)
-      const accepted = { accepted: true } as const;
-      if (!verdicts || verdicts.length === 0) return accepted;
-      const at = now();
-      await writer.submit(async (tx) => {
-        for (const verdict of verdicts) {
-          const where = [verdict.bankName, verdict.bankEntryId].filter(Boolean).join('/');
-          await recordMatch(tx, {
-            subjectAccountId: session.accountId,
-            at,
-            source: verdict.mode === 'server-plaintext' ? 'hash-match' : 'mode',
-            detail: `${verdict.mode}: ${conversationId}/${messageId}${where ? ` matched ${where}` : ''}${verdict.distance === undefined ? '' : ` at distance ${verdict.distance}`}`,
-            audit: { mode: detector.mode },
-          });
-        }
-      });
-      return accepted;
     },
   );
 

@@ -1,15 +1,14 @@
 // Signing up and reopening this browser's device: the device key is made here (so client-match
 // detection can sign its reports with it), kept in IndexedDB beside the MLS state, and never
-// leaves the browser. The detection mode's client half is downloaded from the server's own
-// origin and checked against the bank's published commitment before use.
-import { type DetectionOptions, SafelightClient } from '@safelight/client';
-import { ClientMatchDevice } from '@safelight/detection/device';
+// leaves the browser. The detection mode's client half is provisioned from the server's own
+// origin by the SDK (GET /v1/detection/device), which checks the snapshot against the bank's
+// published commitment before use.
+import { ClientError, SafelightClient } from '@safelight/client';
 import {
   createDeviceIdentity,
   type DeviceIdentity,
   decodeDeviceIdentity,
   encodeDeviceIdentity,
-  fromBase64Url,
 } from '@safelight/e2ee';
 import { IndexedDbStateStore } from './browser-store.ts';
 import { hashImageInBrowser } from './image-hash.ts';
@@ -17,19 +16,14 @@ import { askToSend } from './send-prompt.ts';
 
 const IDENTITY_KEY = 'web.identity';
 
-export interface DeviceDetectionDownload {
-  readonly mode: 'client-match' | null;
-  readonly snapshot?: string;
-  readonly commitment?: { root: string; treeSize: number };
-  readonly radius?: number;
-  readonly qualityFloor?: number;
-}
-
 export interface Session {
   readonly client: SafelightClient;
   readonly handle: string;
-  /** The detection mode this device runs on outgoing images ('off' when the server runs none). */
-  readonly detection: 'client-match' | 'off';
+  /**
+   * The detection mode this device runs on outgoing images: 'off' when the server runs none, or
+   * one a browser cannot run (psi-threshold, he-fuzzy, enclave and server-plaintext need Node).
+   */
+  readonly detection: string;
 }
 
 const serverUrl = () => window.location.origin;
@@ -40,27 +34,25 @@ const serverUrl = () => window.location.origin;
  */
 const safeguards = { enabled: 'auto' as const, confirmSend: askToSend };
 
-async function detectionFor(identity: DeviceIdentity): Promise<DetectionOptions | undefined> {
-  const response = await fetch('/v1/detection/device');
-  if (!response.ok) return undefined;
-  const download = (await response.json()) as DeviceDetectionDownload;
-  if (download.mode !== 'client-match' || !download.snapshot || !download.commitment) return undefined;
-  const detector = await ClientMatchDevice.fromSnapshot(
-    fromBase64Url(download.snapshot),
-    download.commitment,
-    {
-      secretKey: identity.privateKey,
-      ...(download.radius === undefined ? {} : { radius: download.radius }),
-      ...(download.qualityFloor === undefined ? {} : { qualityFloor: download.qualityFloor }),
-    },
-  );
-  return { detector, hashImage: hashImageInBrowser };
+/** Provisions the server's detection mode on this device (client-match is what browsers run). */
+async function detectionFor(client: SafelightClient, identity: DeviceIdentity): Promise<string> {
+  try {
+    const mode = await client.provisionDetection({
+      hashImage: hashImageInBrowser,
+      signingKey: identity.privateKey,
+    });
+    return mode ?? 'off';
+  } catch (error) {
+    if (error instanceof ClientError && error.code === 'CLIENT_DETECTION_UNSUPPORTED') return 'off';
+    throw error;
+  }
 }
 
-async function finish(client: SafelightClient, detection: DetectionOptions | undefined): Promise<Session> {
+async function finish(client: SafelightClient, identity: DeviceIdentity): Promise<Session> {
+  const detection = await detectionFor(client, identity);
   await client.connect();
   await client.sync();
-  return { client, handle: client.handle, detection: detection ? 'client-match' : 'off' };
+  return { client, handle: client.handle, detection };
 }
 
 /** Reopens the device kept in this browser, or undefined when there is none. */
@@ -69,21 +61,14 @@ export async function restoreSession(): Promise<Session | undefined> {
   const saved = await store.get(IDENTITY_KEY);
   if (!saved) return undefined;
   const identity = decodeDeviceIdentity(new TextDecoder().decode(saved));
-  const detection = await detectionFor(identity);
-  const client = await SafelightClient.open({
-    serverUrl: serverUrl(),
-    store,
-    safeguards,
-    ...(detection ? { detection } : {}),
-  });
-  return finish(client, detection);
+  const client = await SafelightClient.open({ serverUrl: serverUrl(), store, safeguards });
+  return finish(client, identity);
 }
 
 /** Creates this browser's device key and registers a new account with it. */
 export async function signUp(input: { handle: string; dateOfBirth: string }): Promise<Session> {
   const store = await IndexedDbStateStore.open();
   const identity = createDeviceIdentity();
-  const detection = await detectionFor(identity);
   const client = await SafelightClient.register({
     serverUrl: serverUrl(),
     store,
@@ -91,9 +76,8 @@ export async function signUp(input: { handle: string; dateOfBirth: string }): Pr
     dateOfBirth: input.dateOfBirth,
     identity,
     safeguards,
-    ...(detection ? { detection } : {}),
   });
   // Kept only once the server took the account: a refused sign-up leaves nothing behind.
   await store.set(IDENTITY_KEY, new TextEncoder().encode(encodeDeviceIdentity(identity)));
-  return finish(client, detection);
+  return finish(client, identity);
 }

@@ -9,7 +9,9 @@ export type PsiErrorCode =
   | 'PSI_INVALID_KEY_PARAMETERS'
   | 'PSI_EMPTY_BANK'
   | 'PSI_TABLE_BUILD_FAILED'
-  | 'PSI_PUBLICATION_MISMATCH';
+  | 'PSI_PUBLICATION_MISMATCH'
+  /** A downloaded table file that cannot be parsed (psi/table-file.ts). */
+  | 'PSI_MALFORMED_TABLE';
 
 export class PsiError extends Error {
   readonly code: PsiErrorCode;

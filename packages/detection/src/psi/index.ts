@@ -35,4 +35,5 @@ export {
   verifyPsiParameters,
 } from './publication.js';
 export { type BlindedTable, CUCKOO_SLOTS_PER_KEY, type ParallelBuildOptions } from './table.js';
+export { decodePsiTable, psiTableFileBytes, psiTableHeader } from './table-file.js';
 export { voucherBytes } from './voucher.js';

@@ -107,7 +107,11 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
    * Both halves as PsiClient / PsiServer (raw vouchers, no shared header), for tests and benches;
    * `pool()` wraps the server in worker threads for throughput (caller closes it).
    */
-  setupDetailed(setup: DetectionSetupOptions): Promise<{
+  setupDetailed(
+    setup: DetectionSetupOptions,
+    /** Build the table over worker threads (banks of 100k and more; a deployment's start-up). */
+    build?: ParallelBuildOptions,
+  ): Promise<{
     client: PsiClient;
     server: PsiServer;
     pool(options?: PsiServerPoolOptions): PsiServerPool;
@@ -125,7 +129,7 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
   validateKeyParameters(base);
   const target = options.targetFalseOpenRate;
   if (target !== undefined) bitsPerKeyFor(1, 1, target); // validates
-  const setupDetailed = async (setup: DetectionSetupOptions) => {
+  const setupDetailed = async (setup: DetectionSetupOptions, build?: ParallelBuildOptions) => {
     const radius = setup.radius ?? DEFAULT_RADIUS;
     const qualityFloor = setup.qualityFloor ?? DEFAULT_QUALITY_FLOOR;
     const keys: RobustKeyParameters = {
@@ -135,10 +139,11 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
         bitsPerKeyFor(setup.bank.entries.length, base.keysPerImage, options.targetFalseOpenRate),
     };
     // Worker threads pay off once the bank has more than a few thousand keys (10k entries: 67 s on
-    // one thread, 33 s on two workers here); small test banks stay on this thread.
+    // one thread, 33 s on two workers here); small test banks stay on this thread unless the
+    // caller asks for workers.
     const built =
-      setup.bank.entries.length * keys.keysPerImage > PARALLEL_BUILD_KEYS
-        ? await buildPsiBankParallel(setup.bank, keys)
+      build || setup.bank.entries.length * keys.keysPerImage > PARALLEL_BUILD_KEYS
+        ? await buildPsiBankParallel(setup.bank, keys, build)
         : buildPsiBank(setup.bank, keys);
     const params: PsiPublicParameters = {
       keys,
