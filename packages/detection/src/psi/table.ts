@@ -8,9 +8,9 @@ import type { KeyObject } from 'node:crypto';
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { spawnWorker } from '../spawn-worker.js';
 import { hashToGroupBatch, randomGroupElement, x25519 } from './crypto.js';
 import { PsiError } from './errors.js';
-import { spawnPsiWorker } from './spawn.js';
 import type { TableRequest, TableResponse } from './table-worker.js';
 
 export const ELEMENT_BYTES = 32;
@@ -134,7 +134,7 @@ export async function buildBlindedTableParallel(
   const elements = new Uint8Array(size * ELEMENT_BYTES);
   const threads = Math.max(1, options.threads ?? cpus().length);
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () =>
-    spawnPsiWorker('table-worker', { serverKey }),
+    spawnWorker(new URL('./table-worker', import.meta.url), { serverKey }),
   );
   try {
     let next = 0;
