@@ -20,10 +20,12 @@ import {
 } from '../mode.js';
 import { bucketKey, popcount } from './bits.js';
 import { keyIdOf } from './client.js';
-import { babySteps, GIANT_STEPS, giantStepSum } from './distance.js';
+import { Diagonals } from './diagonals.js';
+import { babySteps, giantStepSum } from './distance.js';
 import { HeError } from './errors.js';
 import { HASH_WORDS, type Placement, placeEntries, slotUnits } from './layout.js';
 import { copiesFor, HASH_BITS, type HeRuntime, heRuntime, MAX_CLAIMS, unitBases } from './params.js';
+import { GIANT_STEPS } from './split.js';
 import {
   equalBytes,
   MAGIC_ANSWER,
@@ -353,9 +355,14 @@ export class HeFuzzyServer implements ServerEvaluator {
       const galois = query.keys.galois!;
       const baby = babySteps(this.rt, query.ciphertext, galois);
       try {
-        return placements.map((p) =>
-          giantStepSum(this.rt, baby, galois, this.slotUnit, p.unitWords, 0, GIANT_STEPS),
-        );
+        return placements.map((p) => {
+          const diagonals = new Diagonals(this.rt, this.slotUnit, p.unitWords, 0, GIANT_STEPS);
+          try {
+            return giantStepSum(this.rt, baby, galois, diagonals);
+          } finally {
+            diagonals.delete();
+          }
+        });
       } finally {
         for (const ct of baby) ct.delete();
       }

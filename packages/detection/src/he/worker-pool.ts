@@ -1,13 +1,13 @@
-// HeWorkerPool: the encrypted distance of he-fuzzy (~75 % of the server's time, all of it inside
+// HeWorkerPool: the encrypted distance of he-fuzzy (~85 % of the server's time, all of it inside
 // SEAL's single-threaded WebAssembly) split by giant steps over worker threads, one SEAL runtime
-// each. Every worker computes its own baby steps from the query (15 rotations: cheaper on the
-// critical path than shipping 16 NTT-form ciphertexts from one thread to the others) and returns
-// its partial sum already rotated into place, so the server's thread only adds them.
+// each (split.ts). The first worker computes the baby steps from the query and shares them through
+// the pool; the others encode their diagonals meanwhile. Each returns its partial sum already
+// rotated into place, so the server's thread only adds them.
 import type { Worker } from 'node:worker_threads';
 import { spawnWorker } from '../spawn-worker.js';
-import { splitGiantSteps } from './distance.js';
 import { HeError } from './errors.js';
 import type { HeWorkerRequest, HeWorkerResponse } from './eval-worker.js';
+import { type BabyStepRole, babyStepRole, splitGiantSteps } from './split.js';
 
 interface Job {
   readonly resolve: (partials: Uint8Array[]) => void;
@@ -16,6 +16,7 @@ interface Job {
 
 interface Lane {
   readonly range: readonly [number, number];
+  readonly role: BabyStepRole;
   worker: Worker;
   readonly inFlight: Map<number, Job>;
   /** Crashed or exited: respawned (keys re-sent) before its next job. */
@@ -24,25 +25,22 @@ interface Lane {
 
 export class HeWorkerPool {
   private readonly lanes: Lane[];
-  /** Galois keys per key id as registered (zstd), for workers that join later. */
+  /** Galois keys per key id as registered (zstd), for workers that start later. */
   private readonly keys = new Map<string, Uint8Array>();
   private nextJob = 0;
   private closed = false;
 
   constructor(threads: number) {
-    this.lanes = splitGiantSteps(threads).map((range) => {
-      const lane: Lane = { range, worker: spawnEvaluator(range), inFlight: new Map(), dead: false };
+    const ranges = splitGiantSteps(threads);
+    this.lanes = ranges.map((range, i) => {
+      const role = babyStepRole(i, ranges.length);
+      const lane: Lane = { range, role, worker: spawnEvaluator(range), inFlight: new Map(), dead: false };
       this.watch(lane);
       return lane;
     });
   }
 
-  /** Giant-step range of each worker (for tests and the bench). */
-  get ranges(): ReadonlyArray<readonly [number, number]> {
-    return this.lanes.map((lane) => lane.range);
-  }
-
-  /** Test hook: the live worker threads. */
+  /** Test hook: the worker threads. */
   workersForTest(): readonly Worker[] {
     return this.lanes.map((lane) => lane.worker);
   }
@@ -60,14 +58,23 @@ export class HeWorkerPool {
     unitWords: readonly Uint32Array[],
   ): Promise<Uint8Array[][]> {
     if (this.closed) return Promise.reject(new HeError('HE_CLOSED', 'he-fuzzy server is closed'));
+    const job = this.nextJob++;
     return Promise.all(
       this.lanes.map((lane) => {
         if (lane.dead) this.start(lane);
-        const job = this.nextJob++;
         return new Promise<Uint8Array[]>((resolve, reject) => {
           lane.inFlight.set(job, { resolve, reject });
           if (lane.inFlight.size === 1) lane.worker.ref();
-          this.send(lane, { kind: 'distance', job, keyId, query, copies, unitWords });
+          const forQuery = lane.role === 'receive' ? undefined : query;
+          this.send(lane, {
+            kind: 'distance',
+            job,
+            keyId,
+            role: lane.role,
+            query: forQuery,
+            copies,
+            unitWords,
+          });
         });
       }),
     );
@@ -115,26 +122,52 @@ export class HeWorkerPool {
     worker.unref();
   }
 
-  private send(lane: Lane, request: HeWorkerRequest): void {
-    lane.worker.postMessage(request);
+  private send(lane: Lane, request: HeWorkerRequest, transfer: ArrayBuffer[] = []): void {
+    lane.worker.postMessage(request, transfer);
   }
 
   private settle(lane: Lane, response: HeWorkerResponse): void {
+    if (response.kind === 'babies') {
+      const waiting = this.lanes.filter(
+        (l) => l.role === 'receive' && !l.dead && l.inFlight.has(response.job),
+      );
+      waiting.forEach((l, i) => {
+        // Moved to the last receiver, copied (by postMessage) to the others.
+        const transfer = i === waiting.length - 1 ? response.babies.map((b) => b.buffer as ArrayBuffer) : [];
+        this.send(l, { kind: 'babies', job: response.job, babies: response.babies }, transfer);
+      });
+      return;
+    }
     const job = lane.inFlight.get(response.job);
     if (!job) return;
-    lane.inFlight.delete(response.job);
-    if (lane.inFlight.size === 0) lane.worker.unref();
-    if ('error' in response)
+    this.finish(lane, response.job);
+    if (response.kind === 'partials') job.resolve(response.partials);
+    else {
       job.reject(new HeError('HE_WORKER_FAILED', `he-fuzzy worker: ${response.error}`));
-    else job.resolve(response.partials);
+      this.cancel(response.job);
+    }
+  }
+
+  private finish(lane: Lane, job: number): void {
+    lane.inFlight.delete(job);
+    if (lane.inFlight.size === 0) lane.worker.unref();
+  }
+
+  /** A job failed on one worker: workers waiting for its baby steps stop waiting. */
+  private cancel(job: number): void {
+    for (const lane of this.lanes) {
+      if (lane.role === 'receive' && !lane.dead && lane.inFlight.has(job))
+        this.send(lane, { kind: 'cancel', job });
+    }
   }
 
   private fail(lane: Lane, code: 'HE_WORKER_FAILED' | 'HE_CLOSED', message: string, cause?: unknown): void {
     lane.dead = true;
-    const jobs = [...lane.inFlight.values()];
+    const jobs = [...lane.inFlight];
     lane.inFlight.clear();
-    for (const job of jobs) {
+    for (const [id, job] of jobs) {
       job.reject(new HeError(code, message, cause === undefined ? undefined : { cause }));
+      if (!this.closed) this.cancel(id);
     }
     // After an 'error' the thread ends by itself; terminate() covers a worker that is still up.
     void lane.worker.terminate();
