@@ -423,5 +423,6 @@ describe('he-fuzzy distance on worker threads', { timeout: 600_000 }, () => {
     await setup.close();
     await Promise.all(exits);
     await assert.rejects(setup.server.evaluate(payload, context), code('HE_CLOSED'));
+    assert.throws(() => setup.server.register(setup.client.registration), code('HE_CLOSED'));
   });
 });

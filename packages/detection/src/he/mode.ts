@@ -17,7 +17,9 @@ export const heFuzzyLeakage: LeakageStatement = {
     'Learns how many bank entries of its bucket lie within the radius of its own hash (zero flags), nothing about ' +
     'the others: their slots are uniform nonzero residues under fresh masks, entries and offsets shuffled per query. ' +
     'The number of result ciphertexts is fixed per bank, so bucket sizes are hidden. Gap: no noise flooding ' +
-    'yet, so a client analysing ciphertext noise with its secret key may learn about bank plaintexts.',
+    '(circuit privacy): 7 bits of noise budget are left in the sent result and flooding needs at least 40 more, ' +
+    'which does not fit in 256 KB per image, so a client analysing ciphertext noise with its secret key may ' +
+    'learn about bank plaintexts.',
   subversion:
     'A server can put any hash in the bank (as in every mode) and choose which bucket entries it evaluates; it ' +
     'cannot read the hash without the secret key. A client can hide a match (send a random hash or answer ' +

@@ -164,6 +164,7 @@ export class HeFuzzyServer implements ServerEvaluator {
 
   /** Accepts a client's one-time key registration; returns the key id its queries will name. */
   register(registration: Uint8Array, channel?: AnswerChannel): Uint8Array {
+    if (this.closed) throw new HeError('HE_CLOSED', 'he-fuzzy server is closed');
     const { seal, context, fingerprint } = this.rt;
     const reader = new Reader(registration, 'he-fuzzy key registration', 'HE_MALFORMED_KEYS');
     reader.expectMagic(MAGIC_KEYS);
