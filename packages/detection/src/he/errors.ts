@@ -14,7 +14,11 @@ export type HeErrorCode =
   /** The client's answer to a challenge is malformed or names another query. */
   | 'HE_MALFORMED_ANSWER'
   /** radius outside 0..255 or a non-integer option. */
-  | 'HE_INVALID_OPTION';
+  | 'HE_INVALID_OPTION'
+  /** A worker thread of the server crashed, exited or failed during an evaluation. */
+  | 'HE_WORKER_FAILED'
+  /** The server was closed before or during the evaluation. */
+  | 'HE_CLOSED';
 
 export class HeError extends Error {
   readonly code: HeErrorCode;

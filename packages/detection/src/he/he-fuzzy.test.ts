@@ -1,15 +1,29 @@
 import assert from 'node:assert/strict';
+import { once } from 'node:events';
 import { after, before, describe, it } from 'node:test';
 import { randomHash, seededRandom } from '@safelight/hashbank';
 import { hammingDistance, type PdqHash } from '@safelight/pdq';
 import type { BankSnapshot, DetectionContext, ImageSignals } from '../mode.js';
 import { detectionModeSuite } from '../test-support/detection.suite.js';
-import { bucketKey, bucketPositions } from './bits.js';
-import { HeFuzzyClient } from './client.js';
+import { bitOf, bucketKey, bucketPositions } from './bits.js';
+import { GALOIS_STEPS, HeFuzzyClient } from './client.js';
+import { Diagonals } from './diagonals.js';
+import { babySteps, giantStepSum } from './distance.js';
 import { HeError } from './errors.js';
+import { placeEntries, slotUnits } from './layout.js';
 import { createHeFuzzyMode, heFuzzyMode } from './mode.js';
-import { copiesFor, heRuntime, loadSeal, MAX_CLAIMS, parameterFingerprint, unitBases } from './params.js';
+import {
+  copiesFor,
+  HASH_BITS,
+  heRuntime,
+  loadSeal,
+  MAX_CLAIMS,
+  parameterFingerprint,
+  ROW_SLOTS,
+  unitBases,
+} from './params.js';
 import { HeFuzzyServer } from './server.js';
+import { GIANT_STEPS, splitGiantSteps } from './split.js';
 import { MAGIC_ANSWER, Writer } from './wire.js';
 
 detectionModeSuite(heFuzzyMode, { timeoutMs: 600_000 });
@@ -232,7 +246,7 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
     );
     assert.equal(big.bucketBits, Math.ceil(Math.log2(20_000 / (4 * big.entriesPerCiphertext))));
     assert.equal(new Set(bucketPositions(big.bucketBits)).size, big.bucketBits);
-    big.close();
+    await big.close();
   });
 
   async function challengeSlots(pdq: PdqHash): Promise<number[][]> {
@@ -253,3 +267,162 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
 function code(expected: string) {
   return (error: unknown) => error instanceof HeError && error.code === expected;
 }
+
+describe('he-fuzzy distance on worker threads', { timeout: 600_000 }, () => {
+  it('splits the 16 giant steps into contiguous, non-empty ranges covering all of them', () => {
+    for (let lanes = 1; lanes <= 20; lanes++) {
+      const ranges = splitGiantSteps(lanes);
+      assert.equal(ranges.length, Math.min(lanes, GIANT_STEPS));
+      assert.equal(ranges[0]![0], 0);
+      assert.equal(ranges.at(-1)![1], GIANT_STEPS);
+      ranges.forEach(([a, b], i) => {
+        assert.ok(a < b);
+        if (i > 0) assert.equal(a, ranges[i - 1]![1]);
+      });
+    }
+  });
+
+  it('partial sums of the split add up to the single-range product, which is d − |y| per unit', async () => {
+    const rt = await heRuntime();
+    const { seal, context, evaluator, encoder } = rt;
+    const keygen = seal.KeyGenerator(context);
+    const secret = keygen.secretKey();
+    const galois = keygen.createGaloisKeys(Int32Array.from(GALOIS_STEPS));
+    const publicKey = keygen.createPublicKey();
+    const encryptor = seal.Encryptor(context, publicKey, secret);
+    const decryptor = seal.Decryptor(context, secret);
+    const x = randomHash(random);
+    const bits = new Int32Array(rt.slots).map((_, s) => bitOf(x, (s % ROW_SLOTS) % HASH_BITS));
+    const query = encryptor.encrypt(encoder.encode(bits)!)!;
+    const copies = copiesFor(31);
+    const bases = unitBases(copies);
+    const entries = bank.entries.map((_, i) => i);
+    const words = new Uint32Array(bank.entries.length * 8);
+    for (const [i, entry] of bank.entries.entries()) words.set(entry.pdq, i * 8);
+    const placement = placeEntries(entries, bases.length, words);
+    const slotUnit = slotUnits(bases, copies);
+    const baby = babySteps(rt, query, galois);
+    const sum = (a: number, b: number, ahead: number) => {
+      const diagonals = new Diagonals(rt, slotUnit, placement.unitWords, a, b);
+      diagonals.prepare(ahead);
+      try {
+        return giantStepSum(rt, baby, galois, diagonals);
+      } finally {
+        diagonals.delete();
+      }
+    };
+    const whole = sum(0, GIANT_STEPS, 0);
+    // The second range with some diagonals encoded ahead, as a waiting worker does.
+    const split = splitGiantSteps(2).map(([a, b], i) => sum(a, b, i * 20));
+    evaluator.add(split[0]!, split[1]!, split[0]!);
+    const decrypt = (ct: typeof query) => {
+      const plain = decryptor.decrypt(ct)!;
+      const values = encoder.decode(plain, false) as Uint32Array;
+      plain.delete();
+      return values;
+    };
+    const got = decrypt(whole);
+    assert.deepEqual(decrypt(split[0]!), got);
+    const weight = (h: PdqHash) => hammingDistance(h, new Uint32Array(8));
+    bases.forEach((base, u) => {
+      const entry = placement.unitEntry[u]!;
+      const expected =
+        entry < 0
+          ? weight(x)
+          : hammingDistance(x, bank.entries[entry]!.pdq) - weight(bank.entries[entry]!.pdq);
+      const value = (expected + rt.t) % rt.t;
+      for (let s = base; s < base + 2 * copies; s++) assert.equal(got[s], value, `slot ${s}`);
+    });
+    for (const ct of [...baby, whole, ...split, query]) ct.delete();
+    for (const o of [keygen, secret, galois, publicKey, encryptor, decryptor]) o.delete();
+  });
+
+  it('gives the same verdicts on worker threads as on one thread: near match, unrelated, radius + 1', async () => {
+    const single = await createHeFuzzyMode({ threads: 0 }).setupDetailed({ bank });
+    const split = await createHeFuzzyMode({ threads: 2 }).setupDetailed({ bank });
+    try {
+      assert.equal(single.server.workersForTest().length, 0);
+      assert.equal(split.server.workersForTest().length, 2);
+      const ask = async (setup: typeof single, pdq: PdqHash) =>
+        (await setup.server.evaluate((await setup.client.prepare(signals(pdq)))!, context))?.map(
+          (v) => v.bankEntryId,
+        );
+      const cases: Array<[string, PdqHash, string[] | undefined]> = [
+        ['20 bits away', flipped(target, 20), ['target']],
+        ['31 bits away (the radius)', flipped(target, 31), ['target']],
+        ['unrelated', randomHash(random), undefined],
+        ['32 bits away (radius + 1)', flipped(target, 32), undefined],
+      ];
+      for (const [what, pdq, expected] of cases) {
+        assert.deepEqual(await ask(single, pdq), expected, `one thread, ${what}`);
+        assert.deepEqual(await ask(split, pdq), expected, `worker threads, ${what}`);
+      }
+    } finally {
+      await single.close();
+      await split.close();
+    }
+  });
+
+  it('refuses malformed payloads with the same codes with and without worker threads', async () => {
+    const single = await createHeFuzzyMode({ threads: 0 }).setupDetailed({ bank });
+    const split = await createHeFuzzyMode({ threads: 2 }).setupDetailed({ bank });
+    try {
+      for (const setup of [single, split]) {
+        const payload = (await setup.client.prepare(signals(target)))!;
+        const header = 4 + 1 + 8 + 16 + 1 + 4;
+        const half = (payload.length - header - 4) >> 1;
+        const cut = new Writer()
+          .bytes(payload.subarray(0, header))
+          .blob(payload.subarray(header + 4, header + 4 + half))
+          .finish();
+        await assert.rejects(
+          setup.server.evaluate(payload.subarray(0, payload.length - 1000), context),
+          code('HE_MALFORMED_CIPHERTEXT'),
+        );
+        await assert.rejects(setup.server.evaluate(cut, context), code('HE_MALFORMED_CIPHERTEXT'));
+        await assert.rejects(setup.server.evaluate(new Uint8Array(3), context), code('HE_WRONG_MODE'));
+      }
+    } finally {
+      await single.close();
+      await split.close();
+    }
+  });
+
+  it('rejects the pending evaluation with HE_WORKER_FAILED when a worker dies, then respawns it', async () => {
+    const setup = await createHeFuzzyMode({ threads: 2 }).setupDetailed({ bank });
+    try {
+      // Worker 0 computes and shares the baby steps, worker 1 waits for them: either may die.
+      for (const victim of [0, 1]) {
+        const payload = (await setup.client.prepare(signals(flipped(target, 10))))!;
+        // The jobs are posted before evaluate() returns: the worker dies mid-evaluation.
+        const refused = assert.rejects(
+          setup.server.evaluate(payload, context),
+          (error: unknown) =>
+            error instanceof HeError && error.code === 'HE_WORKER_FAILED' && /exited/.test(error.message),
+        );
+        await setup.server.workersForTest()[victim]!.terminate();
+        await refused;
+        const again = await setup.server.evaluate((await setup.client.prepare(signals(target)))!, context);
+        assert.deepEqual(
+          again?.map((v) => v.bankEntryId),
+          ['target'],
+          `after worker ${victim} died`,
+        );
+      }
+    } finally {
+      await setup.close();
+    }
+  });
+
+  it('close() ends the worker threads and later evaluations are refused with HE_CLOSED', async () => {
+    const setup = await createHeFuzzyMode({ threads: 2 }).setupDetailed({ bank });
+    const workers = setup.server.workersForTest();
+    assert.equal(workers.length, 2);
+    const exits = workers.map((worker) => once(worker, 'exit'));
+    const payload = (await setup.client.prepare(signals(target)))!;
+    await setup.close();
+    await Promise.all(exits);
+    await assert.rejects(setup.server.evaluate(payload, context), code('HE_CLOSED'));
+    assert.throws(() => setup.server.register(setup.client.registration), code('HE_CLOSED'));
+  });
+});

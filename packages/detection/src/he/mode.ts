@@ -5,7 +5,7 @@ import { DetectionError } from '../errors.js';
 import type { DetectionModeFactory, DetectionSetupOptions, LeakageStatement } from '../mode.js';
 import { readHeader, withHeader } from '../wire.js';
 import { HeFuzzyClient } from './client.js';
-import { HeError } from './errors.js';
+import { HeError, type HeErrorCode } from './errors.js';
 import { HeFuzzyServer, type HeServerOptions } from './server.js';
 
 export const heFuzzyLeakage: LeakageStatement = {
@@ -17,16 +17,23 @@ export const heFuzzyLeakage: LeakageStatement = {
     'Learns how many bank entries of its bucket lie within the radius of its own hash (zero flags), nothing about ' +
     'the others: their slots are uniform nonzero residues under fresh masks, entries and offsets shuffled per query. ' +
     'The number of result ciphertexts is fixed per bank, so bucket sizes are hidden. Gap: no noise flooding ' +
-    'yet, so a client analysing ciphertext noise with its secret key may learn about bank plaintexts.',
+    '(circuit privacy): 7 bits of noise budget are left in the sent result and flooding needs at least 40 more, ' +
+    'which does not fit in 256 KB per image, so a client analysing ciphertext noise with its secret key may ' +
+    'learn about bank plaintexts.',
   subversion:
     'A server can put any hash in the bank (as in every mode) and choose which bucket entries it evaluates; it ' +
     'cannot read the hash without the secret key. A client can hide a match (send a random hash or answer ' +
     'nothing) but cannot forge one except by guessing: a claim needs the exact token mod t (~17 bits) that survives only under a zero flag, at most 8 claims per answer (≤ 2^-14 per query).',
 };
 
-export interface HeFuzzyOptions extends Pick<HeServerOptions, 'maxCiphertexts'> {}
+const SERVER_SIDE = new Set<HeErrorCode>(['HE_UNKNOWN_KEYS', 'HE_WORKER_FAILED', 'HE_CLOSED']);
 
-/** Builds the he-fuzzy mode; `maxCiphertexts` trades bucket-key leakage against work per image. */
+export interface HeFuzzyOptions extends Pick<HeServerOptions, 'maxCiphertexts' | 'threads'> {}
+
+/**
+ * Builds the he-fuzzy mode; `maxCiphertexts` trades bucket-key leakage against work per image,
+ * `threads` sets the server's worker threads (default: available cores; 0 = none).
+ */
 export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionModeFactory & {
   setupDetailed(options: DetectionSetupOptions): Promise<{
     client: HeFuzzyClient;
@@ -39,6 +46,7 @@ export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionMo
     const server = await HeFuzzyServer.create(options.bank, {
       ...(options.radius === undefined ? {} : { radius: options.radius }),
       ...(modeOptions.maxCiphertexts === undefined ? {} : { maxCiphertexts: modeOptions.maxCiphertexts }),
+      ...(modeOptions.threads === undefined ? {} : { threads: modeOptions.threads }),
     });
     const client = await HeFuzzyClient.create({
       bucketBits: server.bucketBits,
@@ -51,7 +59,7 @@ export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionMo
       registrationBytes: client.registration.length,
       close: async () => {
         client.close();
-        server.close();
+        await server.close();
       },
     };
   };
@@ -78,8 +86,9 @@ export function createHeFuzzyMode(modeOptions: HeFuzzyOptions = {}): DetectionMo
             try {
               return await server.evaluate(body, context);
             } catch (error) {
-              // The he wire errors become the shared codes every mode uses for bad payloads.
-              if (error instanceof HeError && error.code !== 'HE_UNKNOWN_KEYS') {
+              // The he wire errors become the shared codes every mode uses for bad payloads; unknown
+              // keys, a failed worker thread or a closed server are not the payload's fault.
+              if (error instanceof HeError && !SERVER_SIDE.has(error.code)) {
                 throw new DetectionError(
                   'DETECTION_MALFORMED_PAYLOAD',
                   `he-fuzzy payload refused (${error.code})`,

@@ -3,8 +3,11 @@
 // entry of the client's bucket, turns each d into zero-tests r·Π(d − j) over the offsets
 // j = 0..radius (split over `copies` slots of depth-2 products, offsets shuffled per entry), hides
 // a fresh token beside each flag that survives only when the flag is zero, shuffles entries over
-// slots, and asks the client which flags decrypted to zero.
+// slots, and asks the client which flags decrypted to zero. The distance (distance.ts) runs on
+// worker threads by default (worker-pool.ts); the zero tests (zero-test.ts) on this thread.
 import { randomBytes } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { Worker } from 'node:worker_threads';
 import type { CipherText } from 'node-seal/implementation/cipher-text.js';
 import type { GaloisKeys } from 'node-seal/implementation/galois-keys.js';
 import type { RelinKeys } from 'node-seal/implementation/relin-keys.js';
@@ -15,20 +18,14 @@ import {
   type DetectionVerdict,
   type ServerEvaluator,
 } from '../mode.js';
-import { bucketKey, popcount, randomPermutation, uniformBelow } from './bits.js';
+import { bucketKey, popcount } from './bits.js';
 import { keyIdOf } from './client.js';
+import { Diagonals } from './diagonals.js';
+import { babySteps, giantStepSum } from './distance.js';
 import { HeError } from './errors.js';
-import {
-  BABY_STEPS,
-  copiesFor,
-  FACTORS_PER_COPY,
-  HASH_BITS,
-  type HeRuntime,
-  heRuntime,
-  MAX_CLAIMS,
-  ROW_SLOTS,
-  unitBases,
-} from './params.js';
+import { HASH_WORDS, type Placement, placeEntries, slotUnits } from './layout.js';
+import { copiesFor, HASH_BITS, type HeRuntime, heRuntime, MAX_CLAIMS, unitBases } from './params.js';
+import { GIANT_STEPS } from './split.js';
 import {
   equalBytes,
   MAGIC_ANSWER,
@@ -38,11 +35,18 @@ import {
   Reader,
   Writer,
 } from './wire.js';
+import { HeWorkerPool } from './worker-pool.js';
+import { type ZeroTestShape, zeroTestAndMask } from './zero-test.js';
 
 export interface HeServerOptions {
   readonly radius?: number;
   /** Ciphertexts per query the bucketing aims at (bank / bucket size); default 4. */
   readonly maxCiphertexts?: number;
+  /**
+   * Worker threads for the encrypted distance (default os.availableParallelism()); 0 computes it on
+   * the calling thread. Verdicts, bytes and what each party learns are the same either way.
+   */
+  readonly threads?: number;
 }
 
 /** Sends a challenge to the sender's device and returns its answer (a network round trip). */
@@ -59,9 +63,19 @@ export interface HeExchange {
 }
 
 interface KeySet {
-  readonly galois: GaloisKeys;
+  /** Held here only when the distance runs on this thread; the workers hold their own copies. */
+  readonly galois: GaloisKeys | undefined;
   readonly relin: RelinKeys;
   channel: AnswerChannel | undefined;
+}
+
+interface Query {
+  readonly keyId: string;
+  readonly keys: KeySet;
+  readonly bucketKey: number;
+  /** The ciphertext as sent, for the workers. */
+  readonly bytes: Uint8Array;
+  readonly ciphertext: CipherText;
 }
 
 export class HeFuzzyServer implements ServerEvaluator {
@@ -79,6 +93,13 @@ export class HeFuzzyServer implements ServerEvaluator {
   private readonly weights: Uint16Array;
   private readonly buckets: Map<number, number[]>;
   private readonly bases: number[];
+  private readonly slotUnit: Int32Array;
+  private readonly shape: ZeroTestShape;
+  /** Worker threads for the distance; 0 = this thread. */
+  readonly threads: number;
+  /** Started with the first key registration, so a server nobody registers with spawns nothing. */
+  private pool: HeWorkerPool | undefined;
+  private closed = false;
 
   private constructor(
     private readonly rt: HeRuntime,
@@ -96,16 +117,22 @@ export class HeFuzzyServer implements ServerEvaluator {
         `maxCiphertexts must be a positive integer, got ${maxCiphertexts}`,
       );
     }
+    const threads = options.threads ?? availableParallelism();
+    if (!Number.isInteger(threads) || threads < 0) {
+      throw new HeError('HE_INVALID_OPTION', `threads must be a non-negative integer, got ${threads}`);
+    }
+    this.threads = Math.min(threads, GIANT_STEPS);
     this.radius = radius;
     this.copies = copiesFor(radius);
     this.bases = unitBases(this.copies);
+    this.slotUnit = slotUnits(this.bases, this.copies);
     this.entriesPerCiphertext = this.bases.length;
     const n = bank.entries.length;
     const target = this.entriesPerCiphertext * maxCiphertexts;
-    this.words = new Uint32Array(n * 8);
+    this.words = new Uint32Array(n * HASH_WORDS);
     this.weights = new Uint16Array(n);
     bank.entries.forEach((entry, i) => {
-      this.words.set(entry.pdq, i * 8);
+      this.words.set(entry.pdq, i * HASH_WORDS);
       this.weights[i] = popcount(entry.pdq);
     });
     // k starts at the average-size estimate and grows until the LARGEST bucket fits the target:
@@ -117,6 +144,7 @@ export class HeFuzzyServer implements ServerEvaluator {
     this.bucketBits = bits;
     this.buckets = buckets;
     this.ciphertextsPerQuery = Math.ceil(Math.max(1, largestBucket(buckets)) / this.entriesPerCiphertext);
+    this.shape = { radius, copies: this.copies, bases: this.bases, weights: this.weights };
   }
 
   private bucketise(bank: BankSnapshot, bits: number): Map<number, number[]> {
@@ -136,6 +164,7 @@ export class HeFuzzyServer implements ServerEvaluator {
 
   /** Accepts a client's one-time key registration; returns the key id its queries will name. */
   register(registration: Uint8Array, channel?: AnswerChannel): Uint8Array {
+    if (this.closed) throw new HeError('HE_CLOSED', 'he-fuzzy server is closed');
     const { seal, context, fingerprint } = this.rt;
     const reader = new Reader(registration, 'he-fuzzy key registration', 'HE_MALFORMED_KEYS');
     reader.expectMagic(MAGIC_KEYS);
@@ -156,7 +185,22 @@ export class HeFuzzyServer implements ServerEvaluator {
       throw new HeError('HE_MALFORMED_KEYS', 'he-fuzzy key registration: SEAL refused the keys', { cause });
     }
     const keyId = keyIdOf(registration);
-    this.keys.set(hex(keyId), { galois, relin, channel });
+    const id = hex(keyId);
+    const existing = this.keys.get(id);
+    if (existing) {
+      // The key id hashes the registration: the same keys again (an evaluation may be using them).
+      galois.delete();
+      relin.delete();
+      existing.channel = channel ?? existing.channel;
+      return keyId;
+    }
+    if (this.threads > 0) {
+      this.pool ??= new HeWorkerPool(this.threads);
+      // A copy: the registration buffer belongs to the caller.
+      this.pool.register(id, galoisBytes.slice());
+      galois.delete();
+      this.keys.set(id, { galois: undefined, relin, channel });
+    } else this.keys.set(id, { galois, relin, channel });
     return keyId;
   }
 
@@ -177,12 +221,13 @@ export class HeFuzzyServer implements ServerEvaluator {
     context: DetectionContext,
   ): Promise<{ verdicts: DetectionVerdict[]; exchange: HeExchange }> {
     const started = performance.now();
+    if (this.closed) throw new HeError('HE_CLOSED', 'he-fuzzy server is closed');
     const query = this.parseQuery(payload);
     const candidates = this.buckets.get(query.bucketKey) ?? [];
     let challenge: Uint8Array;
     let pending: Pending;
     try {
-      ({ challenge, pending } = this.challengeFor(query.ciphertext, query.keys, candidates));
+      ({ challenge, pending } = await this.challengeFor(query, candidates));
     } finally {
       query.ciphertext.delete();
     }
@@ -211,14 +256,15 @@ export class HeFuzzyServer implements ServerEvaluator {
     };
   }
 
-  private parseQuery(payload: Uint8Array): { keys: KeySet; bucketKey: number; ciphertext: CipherText } {
+  private parseQuery(payload: Uint8Array): Query {
     const { seal, context, fingerprint } = this.rt;
     const reader = new Reader(payload, 'he-fuzzy payload', 'HE_MALFORMED_CIPHERTEXT');
     reader.expectMagic(MAGIC_QUERY);
     if (!equalBytes(reader.bytes(8), fingerprint)) {
       throw new HeError('HE_WRONG_PARAMETERS', 'he-fuzzy payload: encrypted under other BFV parameters');
     }
-    const keys = this.keys.get(hex(reader.bytes(16)));
+    const keyId = hex(reader.bytes(16));
+    const keys = this.keys.get(keyId);
     if (!keys)
       throw new HeError('HE_UNKNOWN_KEYS', 'he-fuzzy payload: names evaluation keys never registered');
     const bits = reader.u8();
@@ -246,154 +292,106 @@ export class HeFuzzyServer implements ServerEvaluator {
       ciphertext.delete();
       throw new HeError('HE_MALFORMED_CIPHERTEXT', 'he-fuzzy payload: not a fresh two-part ciphertext');
     }
-    return { keys, bucketKey: key, ciphertext };
+    return { keyId, keys, bucketKey: key, bytes, ciphertext };
   }
 
-  private challengeFor(
-    query: CipherText,
-    keys: KeySet,
+  private async challengeFor(
+    query: Query,
     candidates: readonly number[],
-  ): { challenge: Uint8Array; pending: Pending } {
+  ): Promise<{ challenge: Uint8Array; pending: Pending }> {
     const { seal, evaluator, context } = this.rt;
-    const baby: CipherText[] = [];
-    const babyNtt: CipherText[] = [];
+    const placements = Array.from({ length: this.ciphertextsPerQuery }, (_, c) =>
+      placeEntries(
+        candidates.slice(c * this.entriesPerCiphertext, (c + 1) * this.entriesPerCiphertext),
+        this.bases.length,
+        this.words,
+      ),
+    );
+    const distances = await this.distances(query, placements);
+    if (this.closed) {
+      for (const ct of distances) ct?.delete();
+      throw new HeError('HE_CLOSED', 'he-fuzzy server was closed during an evaluation');
+    }
+    const queryId = new Uint8Array(randomBytes(16));
+    const writer = new Writer()
+      .magic(MAGIC_CHALLENGE)
+      .bytes(this.rt.fingerprint)
+      .bytes(queryId)
+      .u8(this.copies)
+      .u16(this.ciphertextsPerQuery);
+    const pending: Pending = { queryId, tokens: [], entries: [] };
     try {
-      baby.push(query);
-      for (let b = 1; b < BABY_STEPS; b++) {
-        baby.push(evaluator.rotateRows(baby[b - 1]!, 1, keys.galois) as CipherText);
-      }
-      for (const ct of baby) babyNtt.push(evaluator.cipherTransformToNtt(ct) as CipherText);
-      const queryId = new Uint8Array(randomBytes(16));
-      const writer = new Writer()
-        .magic(MAGIC_CHALLENGE)
-        .bytes(this.rt.fingerprint)
-        .bytes(queryId)
-        .u8(this.copies)
-        .u16(this.ciphertextsPerQuery);
-      const pending: Pending = { queryId, tokens: [], entries: [] };
-      for (let c = 0; c < this.ciphertextsPerQuery; c++) {
-        const chunk = candidates.slice(c * this.entriesPerCiphertext, (c + 1) * this.entriesPerCiphertext);
-        const { ciphertext, tokens, entries } = this.resultCiphertext(babyNtt, keys, chunk);
-        evaluator.cipherModSwitchTo(ciphertext, context.lastParmsId, ciphertext);
-        writer.blob(ciphertext.saveArray(seal.ComprModeType.zstd));
-        ciphertext.delete();
+      for (let c = 0; c < placements.length; c++) {
+        const distance = distances[c]!;
+        distances[c] = undefined;
+        const { ciphertext, tokens, entries } = zeroTestAndMask(
+          this.rt,
+          distance,
+          query.keys.relin,
+          placements[c]!,
+          this.shape,
+        );
+        try {
+          evaluator.cipherModSwitchTo(ciphertext, context.lastParmsId, ciphertext);
+          writer.blob(ciphertext.saveArray(seal.ComprModeType.zstd));
+        } finally {
+          ciphertext.delete();
+        }
         pending.tokens.push(tokens);
         pending.entries.push(entries);
       }
-      return { challenge: writer.finish(), pending };
     } finally {
-      for (const ct of baby.slice(1)) ct.delete();
-      for (const ct of babyNtt) ct.delete();
+      for (const ct of distances) ct?.delete();
     }
+    return { challenge: writer.finish(), pending };
   }
 
-  /** One result ciphertext over up to entriesPerCiphertext bank entries. */
-  private resultCiphertext(
-    babyNtt: readonly CipherText[],
-    keys: KeySet,
-    chunk: readonly number[],
-  ): { ciphertext: CipherText; tokens: Uint32Array; entries: Int32Array } {
-    const { seal, evaluator, encoder, context, t, slots } = this.rt;
-    const copies = this.copies;
-    // Which bank entry each slot works on (-1: dummy), entries placed on randomly chosen units.
-    const slotEntry = new Int32Array(slots).fill(-1);
-    const order = randomPermutation(this.bases.length);
-    chunk.forEach((entry, i) => {
-      const base = this.bases[order[i]!]!;
-      slotEntry.fill(entry, base, base + 2 * copies);
-    });
-    // Signs w = 1 − 2·y for entry bits: Σ w·x + |y| = Hamming distance.
-    // Dummy slots use the all-ones row (d' = |x|, factor d' + 1 ≠ 0): never a transparent product.
-    const sign = (slot: number, bit: number): number => {
-      const entry = slotEntry[slot]!;
-      if (entry < 0) return 1;
-      return ((this.words[entry * 8 + (bit >>> 5)]! >>> (bit & 31)) & 1) === 1 ? -1 : 1;
-    };
-    const giant = HASH_BITS / BABY_STEPS;
-    const values = new Int32Array(slots);
-    let acc: CipherText | undefined;
-    for (let g = giant - 1; g >= 0; g--) {
-      let inner: CipherText | undefined;
-      for (let b = 0; b < BABY_STEPS; b++) {
-        for (let s = 0; s < slots; s++) {
-          const row = s - (s % ROW_SLOTS);
-          const col = s % ROW_SLOTS;
-          const source = row + ((col - BABY_STEPS * g + ROW_SLOTS) % ROW_SLOTS);
-          values[s] = sign(source, (col + b) % HASH_BITS);
-        }
-        const plain = encoder.encode(values) as ReturnType<typeof seal.PlainText>;
-        evaluator.plainTransformToNtt(plain, context.firstParmsId, plain);
-        const product = evaluator.multiplyPlain(babyNtt[b]!, plain) as CipherText;
-        plain.delete();
-        if (inner) {
-          evaluator.add(inner, product, inner);
-          product.delete();
-        } else inner = product;
-      }
-      evaluator.cipherTransformFromNtt(inner!, inner!);
-      if (acc) {
-        evaluator.rotateRows(acc, BABY_STEPS, keys.galois, acc);
-        evaluator.add(acc, inner!, acc);
-        inner!.delete();
-      } else acc = inner!;
-    }
-    // acc holds Σ w·x per slot; the factor l of copy k is d − j = acc − (j − |y|).
-    const groups = this.bases.map(() => randomPermutation(copies));
-    const factors: CipherText[] = [];
-    const offsets = new Uint32Array(slots);
-    for (let l = 0; l < FACTORS_PER_COPY; l++) {
-      offsets.fill(t - 1); // dummies: acc − (−1) = |x| + 1 ≠ 0
-      this.bases.forEach((base, u) => {
-        const entry = slotEntry[base]!;
-        if (entry < 0) return;
-        const weight = this.weights[entry]!;
-        for (let k = 0; k < copies; k++) {
-          const j = groups[u]![k]! * FACTORS_PER_COPY + l;
-          const offset = j <= this.radius ? j : -1; // −1: padding factor d + 1, never zero
-          const value = (((offset - weight) % t) + t) % t;
-          offsets[base + k] = value;
-          offsets[base + copies + k] = value;
-        }
-      });
-      const plain = encoder.encode(offsets) as ReturnType<typeof seal.PlainText>;
-      factors.push(evaluator.subPlain(acc!, plain) as CipherText);
-      plain.delete();
-    }
-    acc!.delete();
-    let level = factors;
-    while (level.length > 1) {
-      const next: CipherText[] = [];
-      for (let i = 0; i < level.length; i += 2) {
-        const product = evaluator.multiply(level[i]!, level[i + 1]!) as CipherText;
-        evaluator.relinearize(product, keys.relin, product);
-        level[i]!.delete();
-        level[i + 1]!.delete();
-        next.push(product);
-      }
-      level = next;
-    }
-    const result = level[0]!;
-    // Masks: every slot times a fresh uniform nonzero r; token slots get a fresh τ added.
-    const masks = uniformBelow(t, slots, 1);
-    const tokenValues = uniformBelow(t, slots);
-    const addend = new Uint32Array(slots);
-    const tokens = new Uint32Array(slots);
-    const entries = new Int32Array(slots).fill(-1);
-    for (const base of this.bases) {
-      for (let k = 0; k < copies; k++) {
-        const slot = base + copies + k;
-        addend[slot] = tokenValues[slot]!;
-        tokens[slot] = tokenValues[slot]!;
-        entries[slot] = slotEntry[slot]!;
+  /** Σ w·x per slot for every placement: on the worker threads, or here when threads is 0. */
+  private async distances(
+    query: Query,
+    placements: readonly Placement[],
+  ): Promise<Array<CipherText | undefined>> {
+    const { seal, evaluator, context } = this.rt;
+    if (!this.pool) {
+      const galois = query.keys.galois!;
+      const baby = babySteps(this.rt, query.ciphertext, galois);
+      try {
+        return placements.map((p) => {
+          const diagonals = new Diagonals(this.rt, this.slotUnit, p.unitWords, 0, GIANT_STEPS);
+          try {
+            return giantStepSum(this.rt, baby, galois, diagonals);
+          } finally {
+            diagonals.delete();
+          }
+        });
+      } finally {
+        for (const ct of baby) ct.delete();
       }
     }
-    const maskPlain = encoder.encode(masks) as ReturnType<typeof seal.PlainText>;
-    evaluator.multiplyPlain(result, maskPlain, result);
-    maskPlain.delete();
-    const addPlain = encoder.encode(addend) as ReturnType<typeof seal.PlainText>;
-    evaluator.addPlain(result, addPlain, result);
-    addPlain.delete();
-    return { ciphertext: result, tokens, entries };
+    const perWorker = await this.pool.distances(
+      query.keyId,
+      query.bytes,
+      this.copies,
+      placements.map((p) => p.unitWords),
+    );
+    const sums: CipherText[] = [];
+    const part = seal.CipherText();
+    try {
+      for (let c = 0; c < placements.length; c++) {
+        const sum = seal.CipherText();
+        sums.push(sum);
+        perWorker.forEach((partials, w) => {
+          (w === 0 ? sum : part).loadArray(context, partials[c]!);
+          if (w > 0) evaluator.add(sum, part, sum);
+        });
+      }
+      return sums;
+    } catch (error) {
+      for (const ct of sums) ct.delete();
+      throw error;
+    } finally {
+      part.delete();
+    }
   }
 
   private verifyAnswer(answer: Uint8Array, pending: Pending): Set<number> {
@@ -421,12 +419,20 @@ export class HeFuzzyServer implements ServerEvaluator {
     return matched;
   }
 
-  close(): void {
+  /** Test hook: the worker threads (none before the first key registration or with threads 0). */
+  workersForTest(): readonly Worker[] {
+    return this.pool?.workersForTest() ?? [];
+  }
+
+  /** Frees the keys and ends the worker threads; an evaluation still running is rejected. */
+  async close(): Promise<void> {
+    this.closed = true;
     for (const set of this.keys.values()) {
-      set.galois.delete();
+      set.galois?.delete();
       set.relin.delete();
     }
     this.keys.clear();
+    await this.pool?.close();
   }
 }
 

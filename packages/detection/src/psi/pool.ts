@@ -9,10 +9,10 @@
 import { cpus } from 'node:os';
 import type { Worker } from 'node:worker_threads';
 import type { DetectionContext, DetectionVerdict, ServerEvaluator } from '../mode.js';
+import { spawnWorker } from '../spawn-worker.js';
 import type { X25519Secret } from './crypto.js';
 import type { OpenRequest, OpenResponse } from './opener-worker.js';
 import type { AdmittedVoucher, PsiAccountView, PsiServer } from './protocol.js';
-import { spawnPsiWorker } from './spawn.js';
 
 export interface PsiServerPoolOptions {
   /** Worker threads (default: available cores). */
@@ -52,7 +52,7 @@ export class PsiServerPool implements ServerEvaluator {
     const threads = options.threads ?? Math.max(1, cpus().length);
     this.batchSize = options.batchSize ?? 32;
     this.lanes = Array.from({ length: threads }, () => {
-      const worker = spawnPsiWorker('opener-worker', { serverKey, slots });
+      const worker = spawnWorker(new URL('./opener-worker', import.meta.url), { serverKey, slots });
       const lane: Lane = { worker, inFlight: new Map(), load: 0, dead: false };
       worker.on('message', (response: OpenResponse) => this.onResponse(lane, response));
       worker.on('error', (error) => this.failLane(lane, error));

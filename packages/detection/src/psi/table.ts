@@ -13,6 +13,7 @@
 import { randomBytes } from 'node:crypto';
 import { cpus } from 'node:os';
 import { sha256 } from '@noble/hashes/sha2.js';
+import { spawnWorker } from '../spawn-worker.js';
 import {
   hashToGroupBatch,
   keyedBlake2b,
@@ -22,7 +23,6 @@ import {
   x25519PrivateKey,
 } from './crypto.js';
 import { PsiError } from './errors.js';
-import { spawnPsiWorker } from './spawn.js';
 import type { TableRequest, TableResponse } from './table-worker.js';
 
 export const ELEMENT_BYTES = 32;
@@ -187,7 +187,7 @@ export async function buildBlindedTableParallel(
   const elements = new Uint8Array(size * ELEMENT_BYTES);
   const threads = Math.max(1, options.threads ?? cpus().length);
   const workers = Array.from({ length: Math.min(threads, jobs.length) }, () =>
-    spawnPsiWorker('table-worker', { serverKey }),
+    spawnWorker(new URL('./table-worker', import.meta.url), { serverKey }),
   );
   let done = 0;
   try {
