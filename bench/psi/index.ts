@@ -93,6 +93,10 @@ if (buildOnly >= 0) {
     tableMiB: b.table.elements.length / 2 ** 20,
     loadAverage: loadavg(),
   };
+  // The ratio: cores kept busy by the pool against the cores it had.
+  console.log(
+    `${n.toLocaleString()} entries: ${(seconds / 60).toFixed(1)} min wall, ${(result.cpuSeconds / seconds).toFixed(2)} of ${cpus().length} cores busy, ${b.distinctKeys.toLocaleString()} keys, ${result.tableMiB.toFixed(0)} MiB`,
+  );
   console.log(JSON.stringify(result));
   mkdirSync(join(root, 'bench/results'), { recursive: true });
   writeFileSync(join(root, `bench/results/psi-build-${n}.json`), `${JSON.stringify(result, null, 2)}\n`);

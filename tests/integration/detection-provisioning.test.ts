@@ -20,22 +20,15 @@ import {
   withHeader,
 } from '@safelight/detection';
 import { createDeviceIdentity, MemoryStateStore } from '@safelight/e2ee';
-import { hashImageBytes } from '@safelight/media';
-import { parsePdqHex } from '@safelight/pdq';
 import type { DetectionDeployment } from '@safelight/server';
 import WebSocket from 'ws';
-import { drawing, nearDuplicate } from '../../packages/detection/src/test-support/fixtures.js';
+import { detectionTestImages, hashImage } from '../support/detection-bank.js';
 import { tempDir } from '../support/image-fixtures.js';
 import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 /** Long enough for a loaded CI machine to answer, short enough to test expiry. */
 const ANSWER_TIMEOUT_MS = 2_500;
-
-async function hashImage(bytes: Uint8Array) {
-  const hashes = await hashImageBytes(bytes);
-  return { pdq: parsePdqHex(hashes.pdq), quality: hashes.quality };
-}
 
 /** A device's view of the wire: every detection request it made and what it was answered. */
 class Wire {
@@ -86,22 +79,7 @@ async function post(url: string, token: string, body: unknown) {
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
 
 describe('detection modes provisioned to SDK clients over HTTP', async () => {
-  const known = await drawing(1);
-  const reshared = await nearDuplicate(known); // halved, cropped 1%, brightness +5%, JPEG q70
-  const unrelated = await drawing(202);
-  const { pdq } = await hashImage(known);
-  const random = (i: number) => {
-    const words = new Uint32Array(8);
-    for (let w = 0; w < 8; w++) words[w] = (Math.imul(i + 3, 2654435761) ^ Math.imul(w + 5, 40503)) >>> 0;
-    return words;
-  };
-  const bank = {
-    bankName: 'TEST_KNOWN_IMAGES',
-    entries: [
-      ...Array.from({ length: 40 }, (_, i) => ({ id: `random-${i}`, pdq: random(i) })),
-      { id: 'known-drawing', pdq },
-    ],
-  };
+  const { reshared, unrelated, bank } = await detectionTestImages();
   // What an enclave device's build pins: the measurement of the published matcher code and the
   // attestation platform's public key. The server is configured with the platform's secret.
   const platformSecretKey = new Uint8Array(randomBytes(32));

@@ -7,37 +7,15 @@ import { after, before, describe, it } from 'node:test';
 import { SafelightClient } from '@safelight/client';
 import { type DetectionModeInstance, detectionModes } from '@safelight/detection';
 import { MemoryStateStore } from '@safelight/e2ee';
-import { hashImageBytes } from '@safelight/media';
-import { parsePdqHex } from '@safelight/pdq';
 import WebSocket from 'ws';
-import { drawing, nearDuplicate } from '../../packages/detection/src/test-support/fixtures.js';
+import { detectionTestImages, hashImage } from '../support/detection-bank.js';
 import { tempDir } from '../support/image-fixtures.js';
 import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 
-async function hashImage(bytes: Uint8Array) {
-  const hashes = await hashImageBytes(bytes);
-  return { pdq: parsePdqHex(hashes.pdq), quality: hashes.quality };
-}
-
 describe('detection modes in the send path open cases', async () => {
-  const known = await drawing(1);
-  const reshared = await nearDuplicate(known); // halved, cropped 1%, brightness +5%, JPEG q70
-  const unrelated = await drawing(202);
-  const { pdq } = await hashImage(known);
-  const random = (i: number) => {
-    const words = new Uint32Array(8);
-    for (let w = 0; w < 8; w++) words[w] = (Math.imul(i + 1, 2654435761) ^ Math.imul(w + 7, 40503)) >>> 0;
-    return words;
-  };
-  const bank = {
-    bankName: 'TEST_KNOWN_IMAGES',
-    entries: [
-      ...Array.from({ length: 40 }, (_, i) => ({ id: `random-${i}`, pdq: random(i) })),
-      { id: 'known-drawing', pdq },
-    ],
-  };
+  const { reshared, unrelated, bank } = await detectionTestImages();
 
   for (const [name, factory] of Object.entries(detectionModes)) {
     if (!factory) continue;

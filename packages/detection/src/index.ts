@@ -1,21 +1,14 @@
+// Everything a browser may use is the ./device entry; the root adds the server halves and the
+// Node-only modes on top of it, so the two export lists cannot drift apart.
+
 export { BankIndex, type BankMatch, type MatchParameters, matchParameters } from './bank-match.js';
 export {
-  ClientMatchDevice,
   ClientMatchEvaluator,
   clientMatchLeakage,
   clientMatchMode,
   type DeviceKeyResolver,
 } from './client-match.js';
-export {
-  type ClientMatchDownload,
-  type DeviceDetectionDownload,
-  type EnclaveDownload,
-  type HeFuzzyDownload,
-  type NoDetectionDownload,
-  PSI_TABLE_PATH,
-  type PsiThresholdDownload,
-  type ServerPlaintextDownload,
-} from './download.js';
+export * from './device.js';
 export {
   type AttestationVerifier,
   type AttestedMatcher,
@@ -31,7 +24,6 @@ export {
   SoftwareAttestationPlatform,
   SoftwareAttestationVerifier,
 } from './enclave/index.js';
-export { DetectionError, type DetectionErrorCode } from './errors.js';
 export {
   type AnswerChannel,
   createHeFuzzyMode,
@@ -43,17 +35,12 @@ export {
 } from './he/index.js';
 export { heParameterFingerprint } from './he-parameters.js';
 export {
-  type BankSnapshot,
-  type ClientDetector,
   DEFAULT_QUALITY_FLOOR,
   DEFAULT_RADIUS,
-  type DetectionContext,
   type DetectionModeFactory,
   type DetectionModeInstance,
-  type DetectionModeName,
   type DetectionSetupOptions,
   type DetectionVerdict,
-  type ImageSignals,
   type LeakageStatement,
   type ServerEvaluator,
 } from './mode.js';
@@ -65,13 +52,7 @@ export {
   serverPlaintextLeakage,
   serverPlaintextMode,
 } from './server-plaintext.js';
-export {
-  commitBankSnapshot,
-  decodeBankSnapshot,
-  encodeBankSnapshot,
-  openBankSnapshot,
-  type PublishedCommitment,
-} from './snapshot.js';
+export { commitBankSnapshot, encodeBankSnapshot } from './snapshot.js';
 export {
   encodeContext,
   HEADER_BYTES,

@@ -22,7 +22,7 @@ import {
 } from './keys.js';
 import { PsiServerPool, type PsiServerPoolOptions } from './pool.js';
 import { type PsiBankIndex, PsiClient, type PsiPublicParameters, PsiServer } from './protocol.js';
-import { type PsiPublication, publishPsiParameters, verifyPsiParameters } from './publication.js';
+import { type PsiPublication, publishPsiParameters } from './publication.js';
 import { buildBlindedTable, buildBlindedTableParallel, type ParallelBuildOptions } from './table.js';
 
 export interface PsiThresholdOptions {
@@ -151,10 +151,10 @@ export function createPsiThresholdMode(options: PsiThresholdOptions = {}): Detec
       serverPublic: built.serverPublic,
       threshold,
     };
-    // The device's side of the publication check (publication.ts): what a device downloads must
-    // be what was published beside the bank commitment, before any voucher is made.
+    // What the platform publishes beside the bank commitment (publication.ts). Devices check
+    // their download against it (verifyPsiParameters, in the SDK's provisioning); the in-process
+    // client below holds these very params, so re-hashing the table here would only cost time.
     const publication = await publishPsiParameters(params, setup.bank);
-    verifyPsiParameters(params, publication);
     const client = new PsiClient(params, { syntheticRate, qualityFloor, random: options.random });
     const server = new PsiServer(built.serverKey, params, built.index, {
       radius,
