@@ -1,8 +1,11 @@
+import { problemType } from '@safelight/api';
+
 /**
- * Typed errors of the delivery server. Every error carries a stable `code` (clients branch on it,
- * never on wording) and the HTTP status it is answered with as
- * `{ error: { code, message, ...details } }` (docs/delivery.md). Messages name the field that is
- * wrong and never quote a payload, plaintext or token.
+ * Typed errors of the server. Every error carries a stable `code` (clients branch on it, never on
+ * wording) and the HTTP status it is answered with, as RFC 9457 problem details
+ * (`application/problem+json`: `{ type, title, status, detail, code, ...details }`,
+ * docs/delivery.md). Messages name the field that is wrong and never quote a payload, plaintext or
+ * token.
  */
 export type ServerErrorCode =
   | 'VALIDATION_FAILED'
@@ -127,7 +130,21 @@ export class ServerError extends Error {
     this.status = ERROR_STATUS[code];
   }
 
-  toBody(): { error: Record<string, unknown> } {
-    return { error: { code: this.code, message: this.message, ...this.details } };
+  /** The RFC 9457 body; details become extension members (they never override the standard ones). */
+  toProblem(): Record<string, unknown> & { code: string; status: number } {
+    return {
+      ...this.details,
+      type: problemType(this.code),
+      title: titleOf(this.code),
+      status: this.status,
+      detail: this.message,
+      code: this.code,
+    };
   }
+}
+
+/** `WRONG_EPOCH` -> `Wrong epoch`: a short human summary that is the same for every occurrence. */
+function titleOf(code: string): string {
+  const words = code.toLowerCase().replaceAll('_', ' ');
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

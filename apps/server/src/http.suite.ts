@@ -47,7 +47,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
       assert.ok(first.body.token && first.body.expiresAt > Date.now());
       const replay = await call(running.url, 'POST', '/v1/auth/login', login);
       assert.equal(replay.status, 401);
-      assert.equal(replay.body.error.code, 'CHALLENGE_INVALID');
+      assert.equal(replay.body.code, 'CHALLENGE_INVALID');
 
       const c2 = await alice.challenge();
       const wrongPurpose = await call(running.url, 'POST', '/v1/auth/login', {
@@ -55,7 +55,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
         challenge: c2,
         signature: alice.sign('register', c2),
       });
-      assert.equal(wrongPurpose.body.error.code, 'BAD_SIGNATURE');
+      assert.equal(wrongPurpose.body.code, 'BAD_SIGNATURE');
       // The failed attempt did not consume the challenge.
       const retry = await call(running.url, 'POST', '/v1/auth/login', {
         deviceId: alice.deviceId,
@@ -66,7 +66,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
 
       const taken = await new TestDevice(running.url, alice.handle).register();
       assert.equal(taken.status, 409);
-      assert.equal(taken.body.error.code, 'HANDLE_TAKEN');
+      assert.equal(taken.body.code, 'HANDLE_TAKEN');
 
       const me = await call(
         running.url,
@@ -94,7 +94,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
 
       const { groupId, reply } = await alice.createGroup();
       assert.equal(reply.status, 201);
-      assert.equal((await alice.post('POST', '/v1/groups', { groupId })).body.error.code, 'GROUP_EXISTS');
+      assert.equal((await alice.post('POST', '/v1/groups', { groupId })).body.code, 'GROUP_EXISTS');
 
       const claimed = await alice.post('POST', '/v1/key-packages/claim', { accountId: bob.accountId });
       assert.equal(claimed.status, 200);
@@ -104,8 +104,8 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
       );
       const again = await alice.post('POST', '/v1/key-packages/claim', { accountId: bob.accountId });
       assert.equal(again.status, 409);
-      assert.equal(again.body.error.code, 'KEY_PACKAGES_EXHAUSTED');
-      assert.deepEqual(again.body.error.devices, [bobPhone.deviceId]);
+      assert.equal(again.body.code, 'KEY_PACKAGES_EXHAUSTED');
+      assert.deepEqual(again.body.devices, [bobPhone.deviceId]);
 
       const add = await alice.makeAddCommit(claimed.body.keyPackages);
       const commitId = messageId();
@@ -128,8 +128,8 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
         commit: add.commit,
       });
       assert.equal(stale.status, 409);
-      assert.equal(stale.body.error.code, 'WRONG_EPOCH');
-      assert.equal(stale.body.error.currentEpoch, 1);
+      assert.equal(stale.body.code, 'WRONG_EPOCH');
+      assert.equal(stale.body.currentEpoch, 1);
 
       const group = await bob.post('GET', `/v1/groups/${groupId}`);
       assert.equal(group.body.epoch, 1);
@@ -167,7 +167,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
         messageId: first.id,
         message: sent[1]!.message,
       });
-      assert.equal(reused.body.error.code, 'MESSAGE_ID_REUSED');
+      assert.equal(reused.body.code, 'MESSAGE_ID_REUSED');
 
       // The frank verifies as a report would.
       const verdict = verifyReport(
@@ -235,7 +235,7 @@ export function describeDelivery(backend: TestStorage, options: { skip?: string 
         message: m.message,
       });
       assert.equal(outsider.status, 403);
-      assert.equal(outsider.body.error.code, 'NOT_A_MEMBER');
+      assert.equal(outsider.body.code, 'NOT_A_MEMBER');
       assert.equal((await eve.post('GET', `/v1/groups/${groupId}`)).status, 403);
     });
 

@@ -124,8 +124,8 @@ for (const storage of [sqliteStorage, postgresStorage]) {
 
       const [, child] = await registerAged(running.url, 'kid', bornYearsAgo(12));
       assert.equal(child.status, 403);
-      assert.equal(child.body.error.code, 'POLICY_REFUSED');
-      assert.equal(child.body.error.rule, 'UNDER_13_NO_ACCOUNT');
+      assert.equal(child.body.code, 'POLICY_REFUSED');
+      assert.equal(child.body.rule, 'UNDER_13_NO_ACCOUNT');
       for (const [text, reason] of [
         [`${thisYear + 1}-01-01`, 'BIRTH_DATE_IN_FUTURE'],
         [`${thisYear - 140}-01-01`, 'BIRTH_DATE_TOO_OLD'],
@@ -134,9 +134,9 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       ] as const) {
         const [, reply] = await registerAged(running.url, 'bad', text);
         assert.equal(reply.status, 400, text);
-        assert.equal(reply.body.error.code, 'BIRTH_DATE_INVALID');
-        assert.equal(reply.body.error.field, 'dateOfBirth');
-        assert.equal(reply.body.error.reason, reason);
+        assert.equal(reply.body.code, 'BIRTH_DATE_INVALID');
+        assert.equal(reply.body.field, 'dateOfBirth');
+        assert.equal(reply.body.reason, reason);
       }
       // Clients that predate the field keep working (requireBirthDate is off here): undeclared = adult.
       const legacy = await aged('legacy');
@@ -150,9 +150,9 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       const teen = await aged('teen', 14);
       const refused = await adult.post('POST', '/v1/safety/contact-requests', { accountId: teen.accountId });
       assert.equal(refused.status, 403);
-      assert.equal(refused.body.error.code, 'POLICY_REFUSED');
-      assert.equal(refused.body.error.rule, 'ADULT_TO_UNCONNECTED_MINOR');
-      assert.equal(refused.body.error.accountId, teen.accountId);
+      assert.equal(refused.body.code, 'POLICY_REFUSED');
+      assert.equal(refused.body.rule, 'ADULT_TO_UNCONNECTED_MINOR');
+      assert.equal(refused.body.accountId, teen.accountId);
       const incoming = await teen.post('GET', '/v1/safety/contact-requests');
       assert.deepEqual(incoming.body.incoming, []);
 
@@ -165,18 +165,18 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       const legacyAsk = await legacy.post('POST', '/v1/safety/contact-requests', {
         accountId: teen.accountId,
       });
-      assert.equal(legacyAsk.body.error.rule, 'ADULT_TO_UNCONNECTED_MINOR');
+      assert.equal(legacyAsk.body.rule, 'ADULT_TO_UNCONNECTED_MINOR');
       // Teens may ask each other; a block ends the contact and refuses what follows.
       const peer = await aged('peer', 15);
       await connect(peer, teen);
       const blocked = await teen.post('POST', '/v1/safety/blocks', { accountId: peer.accountId });
       assert.equal(blocked.status, 200);
       const again = await peer.post('POST', '/v1/safety/contact-requests', { accountId: teen.accountId });
-      assert.equal(again.body.error.rule, 'BLOCKED');
+      assert.equal(again.body.rule, 'BLOCKED');
       const missing = await teen.post('POST', '/v1/safety/contact-requests/accept', {
         accountId: adult.accountId,
       });
-      assert.equal(missing.body.error.code, 'CONTACT_REQUEST_NOT_FOUND');
+      assert.equal(missing.body.code, 'CONTACT_REQUEST_NOT_FOUND');
     });
 
     it('refuses a group add of a minor by a non-contact adult, and lets a contact add them', async () => {
@@ -187,9 +187,9 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       // Starting a conversation: the group holds only the adult.
       const first = await addToNewGroup(adult, teen);
       assert.equal(first.commit.status, 403, JSON.stringify(first.commit.body));
-      assert.equal(first.commit.body.error.code, 'POLICY_REFUSED');
-      assert.equal(first.commit.body.error.rule, 'ADULT_TO_UNCONNECTED_MINOR');
-      assert.equal(first.commit.body.error.action, 'conversation.create');
+      assert.equal(first.commit.body.code, 'POLICY_REFUSED');
+      assert.equal(first.commit.body.rule, 'ADULT_TO_UNCONNECTED_MINOR');
+      assert.equal(first.commit.body.action, 'conversation.create');
       const group = await adult.post('GET', `/v1/groups/${first.groupId}`);
       assert.equal(group.body.epoch, 0, 'the refused commit changed nothing');
       assert.deepEqual(
@@ -204,8 +204,8 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       assert.equal(withOther.commit.status, 200, JSON.stringify(withOther.commit.body));
       const groupAdd = await commitAdd(adult, withOther.groupId, teen);
       assert.equal(groupAdd.status, 403);
-      assert.equal(groupAdd.body.error.rule, 'ADULT_TO_UNCONNECTED_MINOR');
-      assert.equal(groupAdd.body.error.action, 'group.add');
+      assert.equal(groupAdd.body.rule, 'ADULT_TO_UNCONNECTED_MINOR');
+      assert.equal(groupAdd.body.action, 'group.add');
 
       // Positive control: once the teen asked and the adult accepted, the same add goes through.
       await connect(teen, adult);
@@ -222,7 +222,7 @@ for (const storage of [sqliteStorage, postgresStorage]) {
 
       const unlinked = await teen.post('PUT', '/v1/safety/settings', { key: 'discoverable', value: true });
       assert.equal(unlinked.status, 403);
-      assert.equal(unlinked.body.error.rule, 'PARENT_LINK_REQUIRED');
+      assert.equal(unlinked.body.rule, 'PARENT_LINK_REQUIRED');
 
       const offered = await parent.post('POST', '/v1/safety/parent-links', { accountId: teen.accountId });
       assert.equal(offered.status, 201, JSON.stringify(offered.body));
@@ -234,7 +234,7 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       assert.equal(accepted.status, 200);
       const minorParent = await aged('teenparent', 16);
       const bad = await minorParent.post('POST', '/v1/safety/parent-links', { accountId: teen.accountId });
-      assert.equal(bad.body.error.rule, 'PARENT_MUST_BE_ADULT');
+      assert.equal(bad.body.rule, 'PARENT_MUST_BE_ADULT');
 
       const asked = await teen.post('PUT', '/v1/safety/settings', { key: 'discoverable', value: true });
       assert.equal(asked.status, 202, JSON.stringify(asked.body));
@@ -258,7 +258,7 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       const path = `/v1/safety/approvals/${asked.body.approvalId}`;
       const byStranger = await stranger.post('POST', path, { decision: 'approve' });
       assert.equal(byStranger.status, 404);
-      assert.equal(byStranger.body.error.code, 'APPROVAL_NOT_FOUND');
+      assert.equal(byStranger.body.code, 'APPROVAL_NOT_FOUND');
       const byTeen = await teen.post('POST', path, { decision: 'approve' });
       assert.equal(byTeen.status, 404, 'a child cannot approve their own request');
 
@@ -269,20 +269,20 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       assert.equal(after.body.settings.discoverable, true);
       assert.deepEqual(after.body.pendingApprovals, []);
       const twice = await parent.post('POST', path, { decision: 'approve' });
-      assert.equal(twice.body.error.code, 'APPROVAL_NOT_FOUND');
+      assert.equal(twice.body.code, 'APPROVAL_NOT_FOUND');
 
       // Tightening never waits; open DMs are not available under 16 at all.
       const tighten = await teen.post('PUT', '/v1/safety/settings', { key: 'discoverable', value: false });
       assert.equal(tighten.status, 200);
       assert.equal(tighten.body.status, 'applied');
       const dms = await teen.post('PUT', '/v1/safety/settings', { key: 'messagesFrom', value: 'everyone' });
-      assert.equal(dms.body.error.rule, 'NOT_AVAILABLE_UNDER_16');
+      assert.equal(dms.body.rule, 'NOT_AVAILABLE_UNDER_16');
       const nonsense = await teen.post('PUT', '/v1/safety/settings', {
         key: 'messagesFrom',
         value: 'friends',
       });
       assert.equal(nonsense.status, 400);
-      assert.equal(nonsense.body.error.code, 'SETTING_INVALID');
+      assert.equal(nonsense.body.code, 'SETTING_INVALID');
 
       // A declined request leaves the setting as it was.
       const again = await teen.post('PUT', '/v1/safety/settings', { key: 'mediaFrom', value: 'everyone' });
@@ -297,7 +297,7 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       const teen = await aged('teen', 15);
       const older = await teen.post('PUT', '/v1/safety/birth-date', { dateOfBirth: bornYearsAgo(25) });
       assert.equal(older.status, 403);
-      assert.equal(older.body.error.code, 'AGE_BAND_CHANGE_NEEDS_ASSURANCE');
+      assert.equal(older.body.code, 'AGE_BAND_CHANGE_NEEDS_ASSURANCE');
       assert.equal((await teen.post('GET', '/v1/safety/me')).body.band, 'teen13to15');
       // A correction inside the band is fine.
       const fixed = await teen.post('PUT', '/v1/safety/birth-date', {
@@ -307,11 +307,11 @@ for (const storage of [sqliteStorage, postgresStorage]) {
 
       const adult = await aged('adult', 30);
       const younger = await adult.post('PUT', '/v1/safety/birth-date', { dateOfBirth: bornYearsAgo(14) });
-      assert.equal(younger.body.error.code, 'AGE_BAND_CHANGE_NEEDS_ASSURANCE');
+      assert.equal(younger.body.code, 'AGE_BAND_CHANGE_NEEDS_ASSURANCE');
       const legacy = await aged('legacy');
       const claim = await legacy.post('PUT', '/v1/safety/birth-date', { dateOfBirth: bornYearsAgo(14) });
       assert.equal(
-        claim.body.error.code,
+        claim.body.code,
         'AGE_BAND_CHANGE_NEEDS_ASSURANCE',
         'an undeclared account starts as an adult',
       );
@@ -326,7 +326,7 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       const future = await adult.post('PUT', '/v1/safety/birth-date', {
         dateOfBirth: `${thisYear + 2}-01-01`,
       });
-      assert.equal(future.body.error.code, 'BIRTH_DATE_INVALID');
+      assert.equal(future.body.code, 'BIRTH_DATE_INVALID');
     });
   });
 
@@ -337,8 +337,8 @@ for (const storage of [sqliteStorage, postgresStorage]) {
       try {
         const [, missing] = await registerAged(running.url, 'nodob');
         assert.equal(missing.status, 400);
-        assert.equal(missing.body.error.code, 'BIRTH_DATE_REQUIRED');
-        assert.equal(missing.body.error.field, 'dateOfBirth');
+        assert.equal(missing.body.code, 'BIRTH_DATE_REQUIRED');
+        assert.equal(missing.body.field, 'dateOfBirth');
         const [adult, ok] = await registerAged(running.url, 'adult', bornYearsAgo(30));
         assert.equal(ok.status, 201);
         assert.equal((await adult.post('GET', '/v1/safety/me')).body.band, 'adult');

@@ -49,13 +49,13 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
   /** Posts, checks status and code, and checks that nothing changed (epoch, seq, inboxes). */
   async function refused(
     expect: { status: number; code: string },
-    send: () => Promise<{ status: number; body: { error?: { code: string; message: string } } }>,
+    send: () => Promise<{ status: number; body: { code?: string; detail?: string } }>,
   ) {
     const before = await snapshot();
     const reply = await send();
     assert.equal(reply.status, expect.status, JSON.stringify(reply.body));
-    assert.equal(reply.body.error?.code, expect.code, JSON.stringify(reply.body));
-    assert.equal(typeof reply.body.error?.message, 'string');
+    assert.equal(reply.body?.code, expect.code, JSON.stringify(reply.body));
+    assert.equal(typeof reply.body.detail, 'string');
     assert.deepEqual(await snapshot(), before);
     return reply;
   }
@@ -93,7 +93,7 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     const reply = await refused({ status: 400, code: 'GROUP_MISMATCH' }, () =>
       postMessage({ messageId: messageId(), message: m.message }, alice, other.groupId),
     );
-    assert.match(reply.body.error!.message, /message/);
+    assert.match(reply.body.detail!, /message/);
   });
 
   it('requires the franking tag and the current epoch', async () => {
@@ -111,15 +111,15 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     let r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () =>
       postMessage({ messageId: 'short', message: 'AAAA' }),
     );
-    assert.match(r.body.error!.message, /messageId/);
+    assert.match(r.body.detail!, /messageId/);
     r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () =>
       postMessage({ messageId: messageId() }),
     );
-    assert.match(r.body.error!.message, /message/);
+    assert.match(r.body.detail!, /message/);
     r = await refused({ status: 400, code: 'VALIDATION_FAILED' }, () =>
       postMessage({ messageId: messageId(), message: 'has padding==' }),
     );
-    assert.match(r.body.error!.message, /message/);
+    assert.match(r.body.detail!, /message/);
     await refused({ status: 400, code: 'INVALID_JSON' }, () =>
       call(running.url, 'POST', `/v1/groups/${groupId}/messages`, '{"messageId":', alice.token),
     );
@@ -129,15 +129,15 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
       challenge: 'AAAA',
       signature: 'AAAA',
     });
-    assert.equal(handle.body.error.code, 'VALIDATION_FAILED');
-    assert.match(handle.body.error.message, /handle/);
+    assert.equal(handle.body.code, 'VALIDATION_FAILED');
+    assert.match(handle.body.detail, /handle/);
     const welcomeMissing = await alice.post('POST', `/v1/groups/${groupId}/commits`, {
       messageId: messageId(),
       commit: (await alice.makeAddCommit([])).commit,
       addDevices: [bob.deviceId],
     });
-    assert.equal(welcomeMissing.body.error.code, 'VALIDATION_FAILED');
-    assert.match(welcomeMissing.body.error.message, /welcome/);
+    assert.equal(welcomeMissing.body.code, 'VALIDATION_FAILED');
+    assert.match(welcomeMissing.body.detail, /welcome/);
   });
 
   it('refuses oversize messages with 413', async () => {
@@ -187,7 +187,7 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
       }),
     );
     const unknownGroup = await alice.post('GET', `/v1/groups/${b64u(randomBytes(8))}`);
-    assert.equal(unknownGroup.body.error.code, 'GROUP_NOT_FOUND');
+    assert.equal(unknownGroup.body.code, 'GROUP_NOT_FOUND');
     const ws = await alice.openSocket().then(
       () => 'opened',
       (e: Error) => e.message,
@@ -273,9 +273,9 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
       method: 'POST',
       headers: { authorization: `Bearer ${alice.token}`, 'content-type': 'application/octet-stream' },
       body: randomBytes(65 * 1024),
-    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { error: { code: string } } }));
+    }).then(async (r) => ({ status: r.status, body: (await r.json()) as { code: string } }));
     assert.equal(tooBig.status, 413);
-    assert.equal(tooBig.body.error.code, 'BLOB_TOO_LARGE');
+    assert.equal(tooBig.body.code, 'BLOB_TOO_LARGE');
     const missing = await fetch(`${running.url}/v1/blobs/${'0'.repeat(64)}`, {
       headers: { authorization: `Bearer ${bob.token}` },
     });
@@ -337,6 +337,6 @@ describe('delivery server: bad input, blobs, privacy, group commit (SQLite)', ()
     assert.equal(docs.status, 200);
     const missing = await call(running.url, 'GET', '/v1/nothing');
     assert.equal(missing.status, 404);
-    assert.equal(missing.body.error.code, 'NOT_FOUND');
+    assert.equal(missing.body.code, 'NOT_FOUND');
   });
 });

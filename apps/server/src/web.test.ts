@@ -80,7 +80,7 @@ describe('web app serving and device provisioning', () => {
       device.token,
     );
     assert.equal(unknown.status, 404);
-    assert.equal(unknown.body.error.code, 'ACCOUNT_NOT_FOUND');
+    assert.equal(unknown.body.code, 'ACCOUNT_NOT_FOUND');
     const malformed = await call(server.url, 'GET', '/v1/accounts/not-an-id', undefined, device.token);
     assert.equal(malformed.status, 400);
   });

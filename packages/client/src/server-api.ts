@@ -302,12 +302,16 @@ export class ServerApi {
     let message = response.statusText;
     let details: Record<string, unknown> = {};
     try {
-      const answer = (await response.json()) as { error?: { code?: string; message?: string } };
-      if (answer.error?.code) code = answer.error.code;
-      if (answer.error?.message) message = answer.error.message;
-      details = answer.error ?? {};
+      // RFC 9457 problem details: `code` is the stable identifier, `detail` the explanation,
+      // further members the error's details (`currentEpoch`, `devices`, `field`...).
+      const answer = (await response.json()) as { code?: unknown; detail?: unknown };
+      if (typeof answer.code === 'string') {
+        code = answer.code;
+        if (typeof answer.detail === 'string') message = answer.detail;
+        details = answer as Record<string, unknown>;
+      }
     } catch {
-      // Not our JSON error shape (a proxy, say): keep the status line.
+      // Not our problem shape (a proxy, say): keep the status line.
     }
     throw new ServerError(response.status, code, `${method} ${path}: ${message}`, details);
   }

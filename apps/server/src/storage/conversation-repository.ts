@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryQueries } from './repository.js';
+import type { Db } from './schema.js';
 
 /**
  * Who starts conversations (migration 0007_conversations): the metadata the delivery server sees
@@ -8,20 +8,9 @@ import type { DeliveryQueries } from './repository.js';
  * signals (routes/risk.ts). Writes run inside the delivery transaction that creates the group or
  * accepts the commit, so the record and the membership can never disagree.
  */
-export interface ConversationDatabase {
-  conversation_origins: { group_id: string; creator_account_id: string; created_at: number };
-  /** The first time each account was brought into a group, and by whom. */
-  conversation_adds: { group_id: string; account_id: string; added_by: string; added_at: number };
-}
 
-type Db = Kysely<ConversationDatabase> | Transaction<ConversationDatabase>;
-
-export function conversationQueries(queries: DeliveryQueries): ConversationQueries {
-  const db = (queries as unknown as { db?: Db }).db;
-  if (db === undefined || typeof db.selectFrom !== 'function') {
-    throw new Error('conversationQueries needs a Kysely-backed delivery repository');
-  }
-  return new ConversationQueries(db);
+export function conversationQueries(queries: Pick<DeliveryQueries, 'db'>): ConversationQueries {
+  return new ConversationQueries(queries.db);
 }
 
 /** A conversation an account started: the group and when it first brought each account in. */

@@ -1,4 +1,4 @@
-import { type Compilable, CompiledQuery, type Kysely, type Transaction } from 'kysely';
+import { type Compilable, CompiledQuery, type Kysely } from 'kysely';
 import type {
   AccountRow,
   DeliveryQueries,
@@ -12,9 +12,7 @@ import type {
   NewInboxItem,
   SessionRow,
 } from './repository.js';
-import type { DeliveryDatabase } from './schema.js';
-
-type Db = Kysely<DeliveryDatabase> | Transaction<DeliveryDatabase>;
+import type { Database, Db } from './schema.js';
 
 /** Rows per multi-row INSERT: 10 columns x 500 stays far below both databases' parameter limits. */
 const INSERT_CHUNK = 500;
@@ -32,7 +30,7 @@ const compiledSql = new WeakMap<object, Map<string, string>>();
 
 /** The queries over one Kysely handle (the database itself or an open transaction). */
 export class KyselyQueries implements DeliveryQueries {
-  constructor(protected readonly db: Db) {}
+  constructor(readonly db: Db) {}
 
   /**
    * Runs a hot query: `build` makes it with placeholder values (only its shape matters) the first
@@ -496,7 +494,7 @@ export class KyselyDeliveryRepository extends KyselyQueries implements DeliveryR
   private readonly cache = new GroupCache();
 
   constructor(
-    private readonly kysely: Kysely<DeliveryDatabase>,
+    private readonly kysely: Kysely<Database>,
     readonly dialect: 'sqlite' | 'postgres',
     private readonly onClose?: () => Promise<void> | void,
   ) {

@@ -1,6 +1,6 @@
 import type { AuditEntry, CaseEvent } from '@safelight/reporting';
-import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryQueries } from './repository.js';
+import type { Database, Db } from './schema.js';
 
 /**
  * Storage of reports and moderation (routes/reports.ts), beside delivery's tables (migration
@@ -8,21 +8,6 @@ import type { DeliveryQueries } from './repository.js';
  * audit chain and each case's event sequence gap-free. Events and audit entries are stored as
  * canonical JSON: the reducer (packages/reporting) is the one place that interprets them.
  */
-export interface ReportingDatabase {
-  mod_cases: { case_id: string; subject_account_id: string; created_at: number };
-  mod_case_events: { case_id: string; seq: number; at: number; event: string };
-  mod_reports: {
-    report_id: string;
-    case_id: string;
-    reporter_account_id: string;
-    created_at: number;
-    body: string;
-  };
-  mod_audit: { seq: number; entry: string };
-  mod_ncmec: { case_id: string; record: string };
-}
-
-type Db = Kysely<ReportingDatabase> | Transaction<ReportingDatabase>;
 
 export interface CaseRow {
   caseId: string;
@@ -39,16 +24,12 @@ export interface StoredReport {
   body: string;
 }
 
-function toCaseRow(row: ReportingDatabase['mod_cases']): CaseRow {
+function toCaseRow(row: Database['mod_cases']): CaseRow {
   return { caseId: row.case_id, subjectAccountId: row.subject_account_id, createdAt: Number(row.created_at) };
 }
 
-export function reportingQueries(queries: DeliveryQueries): ReportingQueries {
-  const db = (queries as unknown as { db?: Db }).db;
-  if (db === undefined || typeof db.selectFrom !== 'function') {
-    throw new Error('reportingQueries needs a Kysely-backed delivery repository');
-  }
-  return new ReportingQueries(db);
+export function reportingQueries(queries: Pick<DeliveryQueries, 'db'>): ReportingQueries {
+  return new ReportingQueries(queries.db);
 }
 
 export class ReportingQueries {

@@ -6,6 +6,8 @@
  * single writer (writer.ts), which runs each batch of operations in one `transaction()`; the
  * queries below only read and write rows.
  */
+import type { Db } from './schema.js';
+
 export interface AccountRow {
   accountId: string;
   handle: string;
@@ -65,6 +67,13 @@ export interface InboxItem extends NewInboxItem {
 }
 
 export interface DeliveryQueries {
+  /**
+   * The typed Kysely handle these queries run on (the database or the open transaction): the
+   * other query modules (safety, reporting, conversations...) are built over it, so everything a
+   * service does in one write shares one transaction.
+   */
+  readonly db: Db;
+
   insertChallenge(challenge: string, expiresAt: number): Promise<void>;
   /** Deletes the challenge; true when it existed and had not expired at `now`. */
   consumeChallenge(challenge: string, now: number): Promise<boolean>;

@@ -1,5 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { DeliveryQueries } from './repository.js';
+import type { Database, Db } from './schema.js';
 
 /**
  * Storage of the safety routes (routes/safety.ts), over the same database and single writer as
@@ -8,40 +8,6 @@ import type { DeliveryQueries } from './repository.js';
  * account; a contact request A -> B is the row (A, B, 'requested'); accepted contacts are two
  * rows (A, B) and (B, A) in state 'accepted'.
  */
-export interface SafetyDatabase {
-  safety_profiles: {
-    account_id: string;
-    birth_date: string;
-    assured_method: string | null;
-    settings: string;
-    created_at: number;
-  };
-  safety_contacts: {
-    owner_id: string;
-    other_id: string;
-    state: 'requested' | 'accepted';
-    created_at: number;
-  };
-  safety_blocks: { blocker_id: string; blocked_id: string; created_at: number };
-  safety_parent_links: {
-    parent_id: string;
-    child_id: string;
-    state: 'invited' | 'active';
-    created_at: number;
-  };
-  safety_approvals: {
-    approval_id: string;
-    child_id: string;
-    setting_key: string;
-    setting_value: string;
-    state: 'pending' | 'approved' | 'declined';
-    created_at: number;
-    decided_by: string | null;
-    decided_at: number | null;
-  };
-}
-
-type Db = Kysely<SafetyDatabase> | Transaction<SafetyDatabase>;
 
 export interface ProfileRow {
   accountId: string;
@@ -65,12 +31,8 @@ export interface ApprovalRow {
  * transactions (KyselyQueries keeps it in `db`). Delivery's DeliveryQueries contract stays as it
  * is; these live beside it.
  */
-export function safetyQueries(queries: DeliveryQueries): SafetyQueries {
-  const db = (queries as unknown as { db?: Db }).db;
-  if (db === undefined || typeof db.selectFrom !== 'function') {
-    throw new Error('safetyQueries needs a Kysely-backed delivery repository');
-  }
-  return new SafetyQueries(db);
+export function safetyQueries(queries: Pick<DeliveryQueries, 'db'>): SafetyQueries {
+  return new SafetyQueries(queries.db);
 }
 
 export class SafetyQueries {
@@ -306,7 +268,7 @@ export class SafetyQueries {
   }
 }
 
-function toApproval(row: SafetyDatabase['safety_approvals']): ApprovalRow {
+function toApproval(row: Database['safety_approvals']): ApprovalRow {
   return {
     approvalId: row.approval_id,
     childId: row.child_id,

@@ -1,6 +1,10 @@
-import type { Generated } from 'kysely';
+import type { Generated, Kysely, Transaction } from 'kysely';
 
 /**
+ * Every table of the server, as both dialects store them (migrations.ts creates them). One
+ * `Database` type covers them all, so every service reaches its tables through the same typed
+ * Kysely handle (context.ts) and no module declares a private copy of a table.
+ *
  * Table shapes as both dialects store them. Times are integer milliseconds since the Unix epoch
  * (bigint in PostgreSQL, parsed to number), bytes are BLOB / bytea (never JSON or base64), ids are
  * text. Booleans do not occur.
@@ -76,7 +80,102 @@ export interface InboxTable {
   frank: Uint8Array | null;
 }
 
-export interface DeliveryDatabase {
+// ---- safety by design (migration 0002_safety, services/safety.ts) ----
+// A contact request A -> B is the row (A, B, 'requested'); accepted contacts are two rows (A, B) and
+// (B, A) in state 'accepted'. Settings are one JSON object per account.
+export interface SafetyProfilesTable {
+  account_id: string;
+  birth_date: string;
+  assured_method: string | null;
+  settings: string;
+  created_at: number;
+}
+export interface SafetyContactsTable {
+  owner_id: string;
+  other_id: string;
+  state: 'requested' | 'accepted';
+  created_at: number;
+}
+export interface SafetyBlocksTable {
+  blocker_id: string;
+  blocked_id: string;
+  created_at: number;
+}
+export interface SafetyParentLinksTable {
+  parent_id: string;
+  child_id: string;
+  state: 'invited' | 'active';
+  created_at: number;
+}
+export interface SafetyApprovalsTable {
+  approval_id: string;
+  child_id: string;
+  setting_key: string;
+  setting_value: string;
+  state: 'pending' | 'approved' | 'declined';
+  created_at: number;
+  decided_by: string | null;
+  decided_at: number | null;
+}
+
+// ---- reports and moderation (migrations 0003_reporting, 0004_ncmec) ----
+// Events and audit entries are canonical JSON: the reducer (packages/reporting) interprets them.
+export interface ModCasesTable {
+  case_id: string;
+  subject_account_id: string;
+  created_at: number;
+}
+export interface ModCaseEventsTable {
+  case_id: string;
+  seq: number;
+  at: number;
+  event: string;
+}
+export interface ModReportsTable {
+  report_id: string;
+  case_id: string;
+  reporter_account_id: string;
+  created_at: number;
+  /** Sealed evidence (evidence.ts), or '' once deleted at the end of the retention period. */
+  body: string;
+}
+export interface ModAuditTable {
+  seq: number;
+  entry: string;
+}
+export interface ModNcmecTable {
+  case_id: string;
+  record: string;
+}
+
+// ---- unencrypted surfaces (0005_surfaces), risk (0006_risk), conversations (0007) ----
+export interface SurfaceProfilesTable {
+  /** An account id or `group:<groupId>`. */
+  subject: string;
+  profile: string;
+  updated_at: number;
+}
+export interface RiskStateTable {
+  account_id: string;
+  score: string;
+  updated_at: number;
+}
+/** Who created a group (metadata the server sees anyway under MLS). */
+export interface ConversationOriginsTable {
+  group_id: string;
+  creator_account_id: string;
+  created_at: number;
+}
+/** The first time each account was brought into a group, and by whom. */
+export interface ConversationAddsTable {
+  group_id: string;
+  account_id: string;
+  added_by: string;
+  added_at: number;
+}
+
+/** The delivery service's own tables (migration 0001_delivery). */
+export interface DeliveryTables {
   accounts: AccountsTable;
   devices: DevicesTable;
   auth_challenges: AuthChallengesTable;
@@ -87,3 +186,26 @@ export interface DeliveryDatabase {
   messages: MessagesTable;
   inbox: InboxTable;
 }
+
+export interface Database extends DeliveryTables {
+  safety_profiles: SafetyProfilesTable;
+  safety_contacts: SafetyContactsTable;
+  safety_blocks: SafetyBlocksTable;
+  safety_parent_links: SafetyParentLinksTable;
+  safety_approvals: SafetyApprovalsTable;
+  mod_cases: ModCasesTable;
+  mod_case_events: ModCaseEventsTable;
+  mod_reports: ModReportsTable;
+  mod_audit: ModAuditTable;
+  mod_ncmec: ModNcmecTable;
+  surface_profiles: SurfaceProfilesTable;
+  risk_state: RiskStateTable;
+  conversation_origins: ConversationOriginsTable;
+  conversation_adds: ConversationAddsTable;
+}
+
+/** The database itself or one open transaction: what every query module is built over. */
+export type Db = Kysely<Database> | Transaction<Database>;
+
+/** The whole database under the name the storage openers use (sqlite.ts, postgres.ts). */
+export type DeliveryDatabase = Database;

@@ -161,7 +161,7 @@ export interface TransparencyReport {
   readonly reversals: Count;
 }
 
-/** An error answer of the server (`{ error: { code, message } }`) or a network failure. */
+/** An error answer of the server (RFC 9457 problem details: `code`, `detail`) or a network failure. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
@@ -175,8 +175,9 @@ export class ApiError extends Error {
 
 async function failure(response: Response): Promise<ApiError> {
   try {
-    const body = (await response.json()) as { error?: { code?: string; message?: string } };
-    if (body.error?.code) return new ApiError(response.status, body.error.code, body.error.message ?? '');
+    const body = (await response.json()) as { code?: unknown; detail?: unknown };
+    if (typeof body.code === 'string')
+      return new ApiError(response.status, body.code, typeof body.detail === 'string' ? body.detail : '');
   } catch {
     // not JSON: fall through
   }

@@ -1,0 +1,161 @@
+// The server's wiring (as Ozone's context.ts): configuration, storage, the single writer, the event
+// bus, process-wide parts (push hub, blobs, metrics) and the services, built once at start. Routes
+// get this context and nothing else; they call `read()` or `write()` and never touch SQL.
+import { join } from 'node:path';
+import { frankStamper, type ServerFrankingKey } from '@safelight/franking';
+import { hashToken } from './auth.js';
+import { BlobStore } from './blobs.js';
+import { loadFrankingKey, type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
+import { toB64u } from './encoding.js';
+import { ServerError } from './errors.js';
+import { type DomainEvent, type EventBus, InProcessEventBus } from './events.js';
+import { PushHub } from './hub.js';
+import { ServerMetrics } from './metrics.js';
+import { readScope, type Scope } from './services/scope.js';
+import { bindServices, type ServiceDeps, type ServiceOverrides, type Services } from './services/services.js';
+import { openPostgresRepository } from './storage/postgres.js';
+import type { DeliveryRepository, SessionRow } from './storage/repository.js';
+import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
+import { GroupCommitWriter } from './writer.js';
+
+const SESSION_CACHE_MAX = 10_000;
+const SESSION_CACHE_TTL_MS = 60_000;
+
+/** Where log lines about work no request waits for go (event handlers, pushes). */
+export interface ContextLog {
+  error(details: Record<string, unknown>, message: string): void;
+  warn(details: Record<string, unknown>, message: string): void;
+}
+
+export interface AppContext {
+  readonly config: ResolvedConfig;
+  /** What createServer was given (the per-area configuration: safety, moderation, detection...). */
+  readonly input: ServerConfig;
+  readonly repository: DeliveryRepository;
+  readonly writer: GroupCommitWriter;
+  readonly events: EventBus;
+  readonly hub: PushHub;
+  readonly blobs: BlobStore;
+  readonly metrics: ServerMetrics;
+  readonly frankingKey: ServerFrankingKey;
+  readonly deps: ServiceDeps;
+  readonly now: () => number;
+  /** Services over the database, outside any write (reads only). */
+  read(): Services;
+  /**
+   * Runs `fn` in the single writer's transaction with every service bound to it: all it does
+   * commits together (or not at all); the events it emits are published after the commit.
+   */
+  write<T>(fn: (services: Services, scope: Scope) => Promise<T>): Promise<T>;
+  /** The session of a bearer token, or UNAUTHENTICATED (cached for a minute). */
+  sessionFor(token: string | undefined): Promise<SessionRow>;
+  /** Stops the writer, the bus and the database (after the HTTP server has stopped). */
+  close(): Promise<void>;
+}
+
+export interface ContextOptions {
+  /** Replaces services as built (tests). */
+  readonly services?: ServiceOverrides;
+  readonly log: () => ContextLog;
+}
+
+export async function createContext(input: ServerConfig, options: ContextOptions): Promise<AppContext> {
+  const config = resolveConfig(input);
+  const frankingKey = await loadFrankingKey(input.franking, config.dataDir);
+  const repository =
+    config.storage.kind === 'sqlite'
+      ? await openSqliteRepository(join(config.storage.dataDir, SQLITE_FILE_NAME))
+      : await openPostgresRepository({
+          url: config.storage.url,
+          ...(config.storage.schema === undefined ? {} : { schema: config.storage.schema }),
+        });
+  const blobs = new BlobStore(config.blobDir, config.limits.blobBytes);
+  try {
+    await blobs.init();
+  } catch (error) {
+    await repository.close();
+    throw error;
+  }
+  const now = config.now;
+  let writer!: GroupCommitWriter;
+  const hub = new PushHub(repository, Math.min(config.limits.inboxPage, 500), (error) =>
+    options.log().error({ err: error }, 'push failed'),
+  );
+  const metrics = new ServerMetrics(
+    () => writer.depth,
+    () => hub.connections,
+  );
+  writer = new GroupCommitWriter(repository, {
+    onBatch: (size, seconds) => {
+      metrics.batchSize.observe(size);
+      metrics.batchSeconds.observe(seconds);
+    },
+  });
+  const events = new InProcessEventBus((error, event) =>
+    options.log().error({ err: error, event: event.type }, 'event handler failed'),
+  );
+  const deps: ServiceDeps = {
+    config,
+    now,
+    frankingKey,
+    stampFrank: frankStamper(frankingKey),
+    hub,
+    metrics,
+    safety: input.safety ?? {},
+  };
+  const overrides = options.services ?? {};
+  const reads = bindServices(readScope(repository), deps, overrides);
+
+  const sessionCache = new Map<string, { session: SessionRow; cachedAt: number }>();
+  async function sessionFor(token: string | undefined): Promise<SessionRow> {
+    if (!token || token.length > 256) throw new ServerError('UNAUTHENTICATED', 'missing bearer token');
+    const hash = hashToken(token);
+    const key = toB64u(hash);
+    const t = now();
+    const cached = sessionCache.get(key);
+    let session = cached && t - cached.cachedAt < SESSION_CACHE_TTL_MS ? cached.session : undefined;
+    if (session === undefined) {
+      session = await reads.accounts.session(hash);
+      if (session === undefined) throw new ServerError('UNAUTHENTICATED', 'unknown or expired token');
+      if (sessionCache.size >= SESSION_CACHE_MAX) sessionCache.clear();
+      sessionCache.set(key, { session, cachedAt: t });
+    }
+    if (session.expiresAt < t) throw new ServerError('UNAUTHENTICATED', 'unknown or expired token');
+    return session;
+  }
+
+  return {
+    config,
+    input,
+    repository,
+    writer,
+    events,
+    hub,
+    blobs,
+    metrics,
+    frankingKey,
+    deps,
+    now,
+    read: () => reads,
+    write: (fn) =>
+      writer.submit(async (tx, operation) => {
+        const emitted: DomainEvent[] = [];
+        const scope: Scope = {
+          tx,
+          writable: true,
+          emit: (event) => emitted.push(event),
+          afterCommit: (after) => operation.afterCommit(after),
+        };
+        const result = await fn(bindServices(scope, deps, overrides), scope);
+        if (emitted.length > 0) operation.afterCommit(() => events.publish(emitted));
+        return result;
+      }),
+    sessionFor,
+    async close() {
+      hub.closeAll();
+      await writer.close();
+      await events.close();
+      await repository.close();
+    },
+  };
+}

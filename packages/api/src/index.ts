@@ -1,0 +1,6 @@
+// The Safelight server's API contract: one TypeBox schema per request and response, used by the
+// server to validate requests and filter responses, by the client SDK and the console for their
+// types, and by @fastify/swagger for GET /openapi.json.
+export * as accounts from './accounts.js';
+export * from './common.js';
+export * as delivery from './delivery.js';
