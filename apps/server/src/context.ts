@@ -153,6 +153,8 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     sessionFor,
     async close() {
       hub.closeAll();
+      // Subscribers may still write what committed events asked for: let them, then stop.
+      await events.idle();
       await writer.close();
       await events.close();
       await repository.close();

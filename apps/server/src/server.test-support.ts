@@ -33,7 +33,7 @@ import { WebSocket } from 'ws';
 import { testDatabaseUrl } from '../../../tests/support/postgres.js';
 import { authMessage, deviceIdOf } from './auth.js';
 import type { ServerConfig, StorageConfig } from './config.js';
-import { startServer } from './server.js';
+import { type ServerOverrides, startServer } from './server.js';
 
 export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
 export const unb64u = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'));
@@ -91,16 +91,20 @@ export const postgresStorage: TestStorage = {
 export async function startTestServer(
   storage: { storage: StorageConfig; dataDir: string },
   extra: Partial<ServerConfig> = {},
+  overrides: ServerOverrides = {},
 ) {
   const logs: string[] = [];
-  const server = await startServer({
-    host: '127.0.0.1',
-    port: 0,
-    storage: storage.storage,
-    dataDir: storage.dataDir,
-    logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } },
-    ...extra,
-  });
+  const server = await startServer(
+    {
+      host: '127.0.0.1',
+      port: 0,
+      storage: storage.storage,
+      dataDir: storage.dataDir,
+      logger: { level: 'info', stream: { write: (line: string) => logs.push(line) } },
+      ...extra,
+    },
+    overrides,
+  );
   return { server, url: server.url!, logs };
 }
 
@@ -166,13 +170,14 @@ export class TestDevice {
     return reply.body.challenge;
   }
 
-  async register(): Promise<Reply> {
+  async register(extra: { dateOfBirth?: string } = {}): Promise<Reply> {
     const challenge = await this.challenge();
     const reply = await call(this.url, 'POST', '/v1/accounts', {
       handle: this.handle,
       publicKey: b64u(this.publicKey),
       challenge,
       signature: this.sign('register', challenge),
+      ...extra,
     });
     if (reply.status === 201) {
       this.token = reply.body.token;
