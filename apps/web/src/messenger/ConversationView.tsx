@@ -2,8 +2,8 @@ import type { SafelightClient, StoredMessage } from '@safelight/client';
 import { type FormEvent, useEffect, useRef, useState } from 'react';
 import { describeError } from '../ui/errors.ts';
 import { AttachmentView } from './AttachmentView.tsx';
+import { conversationTitle } from './conversation-title.ts';
 import { GetHelp } from './GetHelp.tsx';
-import { conversationTitle } from './Messenger.tsx';
 import { ReportDialog } from './ReportDialog.tsx';
 import { deliveryStates, isReceipt, parseReceipt, RECEIPT_CONTENT_TYPE, receiptText } from './receipts.ts';
 

@@ -2,6 +2,7 @@ import type { SafelightClient } from '@safelight/client';
 import { type FormEvent, useEffect, useState } from 'react';
 import { describeError } from '../ui/errors.ts';
 import { ConversationView } from './ConversationView.tsx';
+import { conversationTitle } from './conversation-title.ts';
 import { GetHelp } from './GetHelp.tsx';
 import { bandLabel } from './labels.ts';
 import { isReceipt, RECEIPT_CONTENT_TYPE, receiptText } from './receipts.ts';
@@ -75,18 +76,6 @@ export function Messenger({ session }: { session: Session }) {
       </div>
     </>
   );
-}
-
-export function conversationTitle(
-  client: SafelightClient,
-  conversationId: string,
-  handleOf: (accountId: string) => string,
-): string {
-  const others = [...new Set(client.members(conversationId).map((m) => m.accountId))].filter(
-    (id) => id !== client.accountId,
-  );
-  if (others.length === 0) return 'Just you';
-  return others.map((id) => `@${handleOf(id)}`).join(', ');
 }
 
 /** Sends "delivered" receipts for incoming messages as they arrive (end to end encrypted). */
