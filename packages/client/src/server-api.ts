@@ -1,31 +1,14 @@
 // A thin typed wrapper over the delivery server's HTTP API (docs/delivery.md). It knows routes and
 // shapes; it knows nothing about MLS or franking. Errors come back as ServerError with the server's
 // stable code, or ClientError CLIENT_NETWORK_ERROR when the server cannot be reached.
+import type { delivery } from '@safelight/api';
 import type { DeviceDetectionDownload } from '@safelight/detection/device';
 import { ClientError, ServerError } from './errors.js';
 
-export type InboxItemKind = 'commit' | 'welcome' | 'application';
-
-export interface InboxItem {
-  readonly seq: number;
-  readonly kind: InboxItemKind;
-  readonly groupId: string;
-  readonly messageId: string;
-  readonly senderAccountId: string;
-  readonly senderDeviceId: string;
-  /** b64u MLS message. */
-  readonly payload: string;
-  readonly receivedAt: number;
-  /** b64u encoded frank (application messages). */
-  readonly frank?: string;
-}
-
-export interface PostMessageAnswer {
-  readonly seq: number;
-  readonly receivedAt: number;
-  readonly frank: string;
-  readonly duplicate?: boolean;
-}
+/** An inbox item and a message's answer as the server's API contract defines them. */
+export type InboxItem = delivery.InboxItem;
+export type InboxItemKind = InboxItem['kind'];
+export type PostMessageAnswer = delivery.MessageAnswer;
 
 /** A user report as sent (docs/reporting.md): what the reporter chose to reveal. */
 export interface ReportSubmission {
