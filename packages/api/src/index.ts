@@ -4,3 +4,4 @@
 export * as accounts from './accounts.js';
 export * from './common.js';
 export * as delivery from './delivery.js';
+export * as detection from './detection.js';
