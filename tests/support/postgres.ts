@@ -27,3 +27,14 @@ export async function postgresSkipReason(): Promise<string | false> {
     await client.end().catch(() => {});
   }
 }
+
+/** Drops test schemas (and everything in them), e.g. in a suite's `after`. */
+export async function dropSchemas(...schemas: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
+  }
+}

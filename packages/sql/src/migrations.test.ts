@@ -3,8 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { Kysely, type Migration, SqliteDialect, sql } from 'kysely';
-import pg from 'pg';
-import { postgresSkipReason, testDatabaseUrl } from '../../../tests/support/postgres.js';
+import { dropSchemas, postgresSkipReason, testDatabaseUrl } from '../../../tests/support/postgres.js';
 import { SqlError } from './errors.js';
 import { type MigrationSet, migrateOrClose, migrateToLatest } from './migrations.js';
 import { openPostgres } from './postgres.js';
@@ -83,15 +82,7 @@ if (skip) console.warn(`# skipping PostgreSQL migration tests: ${skip}`);
 
 describe('migrateToLatest (PostgreSQL)', { skip: skip || false }, () => {
   const schema = `test_sql_migrate_${process.pid}_${randomBytes(4).toString('hex')}`;
-  after(async () => {
-    const client = new pg.Client({ connectionString: testDatabaseUrl });
-    await client.connect();
-    try {
-      await client.query(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await client.end();
-    }
-  });
+  after(() => dropSchemas(schema));
 
   it('keeps the bookkeeping tables in the given schema beside the migrated tables', async () => {
     const db = await openPostgres<unknown>({ url: testDatabaseUrl, schema });

@@ -3,10 +3,11 @@ import { randomBytes } from 'node:crypto';
 import { after, describe, it } from 'node:test';
 import { sql } from 'kysely';
 import pg from 'pg';
-import { postgresSkipReason, testDatabaseUrl } from '../../../tests/support/postgres.js';
+import { dropSchemas, postgresSkipReason, testDatabaseUrl } from '../../../tests/support/postgres.js';
 import { SqlError } from './errors.js';
 import type { MigrationSet } from './migrations.js';
 import { isPostgresUrl, openPostgres, redactUrl } from './postgres.js';
+import { brokenMigrations } from './test-support.js';
 
 describe('connection strings', () => {
   it('recognises postgres:// and postgresql:// in any case', () => {
@@ -54,15 +55,7 @@ describe('openPostgres (PostgreSQL)', { skip: skip || false }, () => {
     schemas.push(schema);
     return schema;
   };
-  after(async () => {
-    const client = new pg.Client({ connectionString: testDatabaseUrl });
-    await client.connect();
-    try {
-      for (const schema of schemas) await client.query(`drop schema if exists ${schema} cascade`);
-    } finally {
-      await client.end();
-    }
-  });
+  after(() => dropSchemas(...schemas));
 
   const counters: MigrationSet = {
     table: 'counters_migration',
@@ -138,17 +131,8 @@ describe('openPostgres (PostgreSQL)', { skip: skip || false }, () => {
   });
 
   it('reports a failed migration as SQL_MIGRATION_FAILED', async () => {
-    const broken: MigrationSet = {
-      table: 'broken_migration',
-      migrations: {
-        '0001_broken': {
-          async up(db) {
-            await sql`select * from no_such_table`.execute(db);
-          },
-        },
-      },
-    };
-    await assert.rejects(openPostgres({ url: testDatabaseUrl, schema: freshSchema(), migrations: broken }), {
+    const options = { url: testDatabaseUrl, schema: freshSchema(), migrations: brokenMigrations };
+    await assert.rejects(openPostgres(options), {
       code: 'SQL_MIGRATION_FAILED',
       message: /^database migration 0001_broken failed: .*no_such_table/,
     });

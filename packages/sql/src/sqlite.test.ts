@@ -7,6 +7,7 @@ import { type Kysely, sql } from 'kysely';
 import { SqlError } from './errors.js';
 import type { MigrationSet } from './migrations.js';
 import { openSqlite } from './sqlite.js';
+import { brokenMigrations } from './test-support.js';
 
 interface Db {
   notes: { id: number; parent: number | null };
@@ -102,17 +103,7 @@ describe('openSqlite', () => {
 
   it('reports a failed migration as SQL_MIGRATION_FAILED and releases the file', async () => {
     const file = join(dir, 'c.sqlite');
-    const broken: MigrationSet = {
-      table: 'broken_migration',
-      migrations: {
-        '0001_broken': {
-          async up(db) {
-            await sql`create table`.execute(db);
-          },
-        },
-      },
-    };
-    await assert.rejects(openSqlite({ file, synchronous: 'FULL', migrations: broken }), {
+    await assert.rejects(openSqlite({ file, synchronous: 'FULL', migrations: brokenMigrations }), {
       code: 'SQL_MIGRATION_FAILED',
       message: /^database migration 0001_broken failed/,
     });
