@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { SafelightClient } from '@safelight/client';
 import { MemoryStateStore } from '@safelight/e2ee';
-import { type NcmecTestDouble, startNcmecTestDouble } from '@safelight/reporting';
+import { type NcmecTestDouble, startNcmecTestDouble } from '@safelight/reporting/ncmec/double';
 import Database from 'better-sqlite3';
 import sharp from 'sharp';
 import WebSocket from 'ws';

@@ -1,4 +1,4 @@
-import { redact } from '@safelight/hashbank';
+import { redactUrl } from '@safelight/sql';
 import pg from 'pg';
 
 /** The PostgreSQL the tests use: this machine's server unless SAFELIGHT_TEST_DATABASE_URL says otherwise. */
@@ -17,7 +17,7 @@ export async function postgresSkipReason(): Promise<string | false> {
     await client.query('select 1');
     return false;
   } catch (error) {
-    const reason = `PostgreSQL unreachable at ${redact(testDatabaseUrl)} (${error instanceof Error ? error.message : String(error)}); set SAFELIGHT_TEST_DATABASE_URL`;
+    const reason = `PostgreSQL unreachable at ${redactUrl(testDatabaseUrl)} (${error instanceof Error ? error.message : String(error)}); set SAFELIGHT_TEST_DATABASE_URL`;
     if (process.env.CI) {
       console.error(`# ${reason}: not skipping in CI`);
       return false;
@@ -25,5 +25,16 @@ export async function postgresSkipReason(): Promise<string | false> {
     return reason;
   } finally {
     await client.end().catch(() => {});
+  }
+}
+
+/** Drops test schemas (and everything in them), e.g. in a suite's `after`. */
+export async function dropSchemas(...schemas: readonly string[]): Promise<void> {
+  const client = new pg.Client({ connectionString: testDatabaseUrl });
+  await client.connect();
+  try {
+    for (const schema of schemas) await client.query(`drop schema if exists ${schema} cascade`);
+  } finally {
+    await client.end();
   }
 }

@@ -33,9 +33,11 @@ import { WebSocket } from 'ws';
 import { testDatabaseUrl } from '../../../tests/support/postgres.js';
 import { authMessage, deviceIdOf } from './auth.js';
 import type { ServerConfig, StorageConfig } from './config.js';
+import { toB64u } from './encoding.js';
 import { type ServerOverrides, startServer } from './server.js';
 
-export const b64u = (bytes: Uint8Array): string => Buffer.from(bytes).toString('base64url');
+// The server's own encoder (encoding.ts); decoding stays lenient here, for reading answers.
+export const b64u = toB64u;
 export const unb64u = (text: string): Uint8Array => new Uint8Array(Buffer.from(text, 'base64url'));
 
 let suite: CiphersuiteImpl | undefined;

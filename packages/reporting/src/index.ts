@@ -45,7 +45,26 @@ export {
   type Role,
   reduceCase,
 } from './moderation.js';
-export * from './ncmec/index.js';
+// The CyberTipline model stays in the root because it is pure (no Node, no network, no Fastify):
+// the report model, the XML builder, serializer, parser and schema validator, NCMEC's response
+// codes and answer documents, and the typed errors (NcmecApiError and NcmecSubmissionError too:
+// they import nothing, and one home per symbol keeps imports unambiguous). The API client and the
+// exactly-once reporter are `@safelight/reporting/ncmec`; the Fastify test double is
+// `@safelight/reporting/ncmec/double`.
+export * from './ncmec/build.js';
+export * from './ncmec/errors.js';
+export * from './ncmec/model.js';
+export * from './ncmec/responses.js';
+export * from './ncmec/schema.js';
+export {
+  escapeXmlAttribute,
+  escapeXmlText,
+  forbiddenXmlCharacters,
+  parseXml,
+  removeForbiddenXmlCharacters,
+  serializeXml,
+  type XmlElement,
+} from './ncmec/xml.js';
 export {
   type Count,
   computeTransparency,

@@ -6,7 +6,7 @@ import type { DetectionVerdict } from '@safelight/detection';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PreparedDetection } from '../detection/deployment.js';
 import { detectionRefusal } from '../detection/refusal.js';
-import { fromB64u, toB64u } from '../encoding.js';
+import { b64uSchema, fromB64u, toB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
 import { recordMatch } from '../moderation-cases.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
@@ -20,8 +20,6 @@ export interface DetectionRoutesOptions {
   authenticate: (request: FastifyRequest) => Promise<void>;
   now: () => number;
 }
-
-const b64u = (maxLength: number) => ({ type: 'string', pattern: '^[A-Za-z0-9_-]*$', maxLength });
 
 /** Not wrapped in fastify-plugin: the mode's routes may add their own body parser (he-fuzzy keys). */
 export async function detectionRoutes(app: FastifyInstance, options: DetectionRoutesOptions): Promise<void> {
@@ -77,9 +75,9 @@ export async function detectionRoutes(app: FastifyInstance, options: DetectionRo
           required: ['conversationId', 'messageId', 'payload'],
           additionalProperties: false,
           properties: {
-            conversationId: b64u(86),
+            conversationId: b64uSchema(86),
             messageId: { type: 'string', pattern: '^[A-Za-z0-9_-]{8,64}$' },
-            payload: b64u(Math.ceil((4 * 1024 * 1024 * 4) / 3)),
+            payload: b64uSchema(Math.ceil((4 * 1024 * 1024 * 4) / 3)),
           },
         },
       },

@@ -14,14 +14,7 @@ import {
   evidenceExpiresAt,
   INCIDENT_TYPES,
   type IncidentType,
-  type NcmecCaseFile,
-  type NcmecCaseSubmission,
-  NcmecClient,
-  NcmecReporter,
   type NcmecReportingParty,
-  type NcmecRetryPolicy,
-  type NcmecSubmissionRecord,
-  type NcmecSubmissionStore,
   PRIORITIES,
   type Priority,
   ReportingError,
@@ -33,6 +26,15 @@ import {
   verifyAuditChain,
   verifyUserReport,
 } from '@safelight/reporting';
+import {
+  type NcmecCaseFile,
+  type NcmecCaseSubmission,
+  NcmecClient,
+  NcmecReporter,
+  type NcmecRetryPolicy,
+  type NcmecSubmissionRecord,
+  type NcmecSubmissionStore,
+} from '@safelight/reporting/ncmec';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import sharp from 'sharp';

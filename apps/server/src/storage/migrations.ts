@@ -1,7 +1,8 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator } from 'kysely';
-import { ServerError } from '../errors.js';
+import { asCallerError, type MigrationSet, type SqlErrorCode, type SqlFlavor } from '@safelight/sql';
+import type { Kysely, Migration } from 'kysely';
+import { ServerError, type ServerErrorCode } from '../errors.js';
 
-export type SqlFlavor = 'sqlite' | 'postgres';
+export type { SqlFlavor };
 
 /**
  * Migrations live in code (as in packages/hashbank): names sort in the order they apply; never
@@ -262,35 +263,25 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
   };
 }
 
-class InCodeMigrationProvider implements MigrationProvider {
-  constructor(private readonly migrations: Record<string, Migration>) {}
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return this.migrations;
-  }
+/**
+ * The delivery migrations as @safelight/sql's runner takes them (bookkeeping in delivery_migration
+ * and delivery_migration_lock, as before the runner moved there).
+ */
+export function deliveryMigrationSet(flavor: SqlFlavor): MigrationSet {
+  return { table: 'delivery_migration', migrations: deliveryMigrations(flavor) };
 }
 
-export async function migrateToLatest(
-  db: Kysely<unknown>,
-  flavor: SqlFlavor,
-  schema?: string,
-): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: new InCodeMigrationProvider(deliveryMigrations(flavor)),
-    migrationTableName: 'delivery_migration',
-    migrationLockTableName: 'delivery_migration_lock',
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
-    throw new ServerError(
-      'STORAGE_FAILED',
-      `database migration ${failed} failed: ${String(error)}`,
-      {},
-      {
-        cause: error,
-      },
-    );
-  }
+/** @safelight/sql's error codes as the server's (same message, same cause). */
+const SERVER_CODES: Readonly<Record<SqlErrorCode, ServerErrorCode>> = {
+  SQL_INVALID_OPTION: 'VALIDATION_FAILED',
+  SQL_UNAVAILABLE: 'STORAGE_UNAVAILABLE',
+  SQL_MIGRATION_FAILED: 'STORAGE_FAILED',
+};
+
+/** A SqlError as a ServerError (STORAGE_UNAVAILABLE, STORAGE_FAILED, …); anything else unchanged. */
+export function storageError(error: unknown): unknown {
+  return asCallerError(
+    error,
+    (code, message, options) => new ServerError(SERVER_CODES[code], message, {}, options),
+  );
 }

@@ -145,8 +145,9 @@ function CaseSummary({ detail }: { detail: CaseDetail }) {
 
 /** Detection matches (bank, entry, distance) and risk-signal explanations from the case's match events. */
 function Findings({ events }: { events: readonly CaseEvent[] }) {
-  const matches = events.filter((e) => e.type === 'match' && e.source !== 'signal');
-  const signals = events.filter((e) => e.type === 'match' && e.source === 'signal');
+  const found = events.filter((e) => e.type === 'match');
+  const matches = found.filter((e) => e.source !== 'signal');
+  const signals = found.filter((e) => e.source === 'signal');
   if (matches.length === 0 && signals.length === 0) return null;
   return (
     <>
@@ -448,7 +449,7 @@ function History({ events }: { events: readonly CaseEvent[] }) {
                 <td>{timestamp(e.at)}</td>
                 <td>{e.type}</td>
                 <td className="mono">
-                  {e.actorId ??
+                  {('actorId' in e ? e.actorId : undefined) ??
                     (e.type === 'appeal' ? 'subject' : e.type === 'report' ? 'reporter' : 'system')}
                 </td>
                 <td>{eventSummary(e)}</td>

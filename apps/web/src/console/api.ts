@@ -1,6 +1,31 @@
-// The staff API (apps/server/src/routes/reports.ts) as the console uses it. The shapes mirror
-// packages/reporting's (CaseState, CaseEvent, AuditEntry, TransparencyReport); they are written out
-// here because that package's runtime (NCMEC client, XML) does not belong in the browser bundle.
+// The staff API (apps/server/src/routes/reports.ts) as the console uses it. The server answers
+// with packages/reporting's model objects as JSON (CaseState, CaseEvent, AuditEntry,
+// TransparencyReport), so those types come from the package. Decision: type-only imports
+// (`import type`), erased by the compiler, so the browser bundle carries none of the package's
+// runtime; the few constants the console needs at run time (decisions, priorities, statuses) are
+// written here and checked against the package's types with `satisfies`.
+import type {
+  AuditChainCheck,
+  AuditEntry,
+  CaseEvent,
+  CaseState,
+  CaseStatus,
+  Decision,
+  Priority,
+  TransparencyReport,
+} from '@safelight/reporting';
+
+export type {
+  AuditChainCheck,
+  AuditEntry,
+  CaseEvent,
+  CaseState,
+  CaseStatus,
+  Count,
+  Decision,
+  Priority,
+  TransparencyReport,
+} from '@safelight/reporting';
 
 /** Decisions the server accepts in a `decide` event (packages/reporting DECISIONS, same order). */
 export const DECISIONS = [
@@ -10,9 +35,9 @@ export const DECISIONS = [
   'suspend',
   'report-to-ncmec',
   'escalate',
-] as const;
-export type Decision = (typeof DECISIONS)[number];
+] as const satisfies readonly Decision[];
 
+/** A label per decision: a Record over the package's Decision, so a new decision fails the build. */
 export const DECISION_LABELS: Readonly<Record<Decision, string>> = {
   'no-violation': 'No violation',
   'remove-content': 'Remove content',
@@ -22,27 +47,18 @@ export const DECISION_LABELS: Readonly<Record<Decision, string>> = {
   escalate: 'Escalate to a senior moderator',
 };
 
-export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
-export type Priority = (typeof PRIORITIES)[number];
+export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const satisfies readonly Priority[];
 
-export const CASE_STATUSES = ['open', 'escalated', 'decided', 'appealed', 'reversed'] as const;
-export type CaseStatus = (typeof CASE_STATUSES)[number];
+export const CASE_STATUSES = [
+  'open',
+  'escalated',
+  'decided',
+  'appealed',
+  'reversed',
+] as const satisfies readonly CaseStatus[];
 
-export interface CaseState {
-  readonly status: CaseStatus;
-  readonly priority: Priority;
-  readonly priorityOverridden: boolean;
-  readonly openedAt: number;
-  readonly dueAt: number;
-  readonly firstActionAt?: number;
-  readonly assigneeId?: string;
-  readonly decision?: Decision;
-  readonly reportCount: number;
-  readonly revealCount: number;
-  readonly lastEvidenceAt: number;
-  readonly heldUntil?: number;
-  readonly evidenceDeleted: boolean;
-}
+// The views below are the server's JSON answers, not reporting's model: they have no equivalent
+// in the package and stay written out here.
 
 export interface QueueCase extends CaseState {
   readonly caseId: string;
@@ -51,23 +67,6 @@ export interface QueueCase extends CaseState {
   readonly category?: string;
   /** What opened or extended the case: "user", "hash-match", "mode", "signal". */
   readonly sources?: readonly string[];
-}
-
-export interface CaseEvent {
-  readonly type: string;
-  readonly at: number;
-  readonly actorId?: string;
-  readonly reportId?: string;
-  readonly priority?: Priority;
-  readonly category?: string;
-  readonly source?: 'hash-match' | 'mode' | 'signal';
-  readonly detail?: string;
-  readonly itemId?: string;
-  readonly assigneeId?: string;
-  readonly text?: string;
-  readonly decision?: Decision;
-  readonly reason?: string;
-  readonly until?: number;
 }
 
 export type Verification =
@@ -119,6 +118,11 @@ export interface CaseDetail {
   readonly reports: readonly CaseReport[];
 }
 
+/**
+ * The server's NcmecSubmissionRecord as far as the console reads it. Not imported: that type lives in
+ * `@safelight/reporting/ncmec`, the Node API client, whose sources do not type-check under the
+ * browser configuration (no Node types), and the console only shows these fields.
+ */
 export interface NcmecRecord {
   readonly caseId: string;
   readonly state: string;
@@ -127,38 +131,6 @@ export interface NcmecRecord {
   readonly submitAttempts: number;
   readonly finishAttempts: number;
   readonly updatedAt: string;
-}
-
-export interface AuditEntry {
-  readonly seq: number;
-  readonly at: number;
-  readonly actorId: string;
-  readonly role: string;
-  readonly action: string;
-  readonly caseId?: string;
-  readonly details?: Record<string, unknown>;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
-export type AuditChainCheck =
-  | { readonly ok: true; readonly head: string }
-  | { readonly ok: false; readonly brokenAt: number; readonly reason: string };
-
-export type Count = number | `<${number}`;
-
-export interface TransparencyReport {
-  readonly from: number;
-  readonly to: number;
-  readonly suppressBelow: number;
-  readonly reportsBySource: Record<string, Count>;
-  readonly casesByCategory: Record<string, Count>;
-  readonly decisions: Record<string, Count>;
-  readonly medianTimeToActionMs: number | null;
-  readonly ncmecReports: Count;
-  readonly accountsActioned: Count;
-  readonly appeals: Count;
-  readonly reversals: Count;
 }
 
 /** An error answer of the server (RFC 9457 problem details: `code`, `detail`) or a network failure. */

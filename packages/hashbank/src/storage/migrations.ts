@@ -1,12 +1,20 @@
-import { type Kysely, type Migration, type MigrationProvider, Migrator, sql } from 'kysely';
-import { HashbankError } from '../bank/errors.js';
+import {
+  asCallerError,
+  type MigrationSet,
+  migrateToLatest as runMigrations,
+  type SqlErrorCode,
+  type SqlFlavor,
+} from '@safelight/sql';
+import { type Kysely, type Migration, sql } from 'kysely';
+import { HashbankError, type HashbankErrorCode } from '../bank/errors.js';
 
-export type SqlFlavor = 'sqlite' | 'postgres';
+export type { SqlFlavor };
 
 /**
  * Migrations live in code, not in a folder: Kysely's FileMigrationProvider imports files by
  * path at run time, which breaks between tsx (sources) and tsc output (dist). Names sort in
- * the order they apply; never edit an applied migration, add a new one.
+ * the order they apply; never edit an applied migration, add a new one. The runner is
+ * @safelight/sql's, shared with the delivery server.
  */
 export function hashbankMigrations(flavor: SqlFlavor): Record<string, Migration> {
   return {
@@ -77,12 +85,24 @@ export function hashbankMigrations(flavor: SqlFlavor): Record<string, Migration>
   };
 }
 
-class InCodeMigrationProvider implements MigrationProvider {
-  constructor(private readonly migrations: Record<string, Migration>) {}
+/** The hash bank's migrations as @safelight/sql's runner takes them (hashbank_migration, _lock). */
+export function hashbankMigrationSet(flavor: SqlFlavor): MigrationSet {
+  return { table: 'hashbank_migration', migrations: hashbankMigrations(flavor) };
+}
 
-  async getMigrations(): Promise<Record<string, Migration>> {
-    return this.migrations;
-  }
+/** @safelight/sql's error codes as the hash bank's (same message, same cause). */
+const HASHBANK_CODES: Readonly<Record<SqlErrorCode, HashbankErrorCode>> = {
+  SQL_INVALID_OPTION: 'BANK_INVALID_FIELD',
+  SQL_UNAVAILABLE: 'BANK_STORAGE_UNAVAILABLE',
+  SQL_MIGRATION_FAILED: 'BANK_STORAGE_FAILED',
+};
+
+/** A SqlError as a HashbankError (BANK_STORAGE_UNAVAILABLE, …); anything else unchanged. */
+export function storageError(error: unknown): unknown {
+  return asCallerError(
+    error,
+    (code, message, options) => new HashbankError(HASHBANK_CODES[code], message, options),
+  );
 }
 
 /** Brings the schema up to date; throws BANK_STORAGE_FAILED naming the migration that failed. */
@@ -91,18 +111,9 @@ export async function migrateToLatest(
   flavor: SqlFlavor,
   schema?: string,
 ): Promise<void> {
-  const migrator = new Migrator({
-    db,
-    provider: new InCodeMigrationProvider(hashbankMigrations(flavor)),
-    migrationTableName: 'hashbank_migration',
-    migrationLockTableName: 'hashbank_migration_lock',
-    ...(schema === undefined ? {} : { migrationTableSchema: schema }),
-  });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error !== undefined) {
-    const failed = results?.find((r) => r.status === 'Error')?.migrationName ?? 'setup';
-    throw new HashbankError('BANK_STORAGE_FAILED', `database migration ${failed} failed: ${String(error)}`, {
-      cause: error,
-    });
+  try {
+    await runMigrations(db, hashbankMigrationSet(flavor), schema);
+  } catch (error) {
+    throw storageError(error);
   }
 }

@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { isPostgresUrl } from '@safelight/sql';
 import { HashbankError } from '../bank/errors.js';
 import type { RepositoryOptions } from './kysely-repository.js';
 import { openPostgresRepository } from './postgres.js';
@@ -21,7 +22,7 @@ export interface OpenRepositoryOptions extends RepositoryOptions {
 export async function openRepository(options: OpenRepositoryOptions = {}): Promise<BankRepository> {
   const url = options.databaseUrl;
   if (url !== undefined && url !== '') {
-    if (!/^postgres(ql)?:\/\//i.test(url)) {
+    if (!isPostgresUrl(url)) {
       throw new HashbankError(
         'BANK_INVALID_FIELD',
         'database URL must start with postgres:// or postgresql://',

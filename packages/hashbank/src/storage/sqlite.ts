@@ -1,10 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import Database from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
-import { HashbankError } from '../bank/errors.js';
+import { openSqlite } from '@safelight/sql';
 import { KyselyBankRepository, type RepositoryOptions } from './kysely-repository.js';
-import { migrateToLatest } from './migrations.js';
+import { hashbankMigrationSet, storageError } from './migrations.js';
 import type { HashbankDatabase } from './schema.js';
 
 export interface SqliteRepositoryOptions extends RepositoryOptions {
@@ -12,36 +8,20 @@ export interface SqliteRepositoryOptions extends RepositoryOptions {
   file: string;
 }
 
-/** The embedded default: one SQLite file through better-sqlite3, migrated on open. */
+/**
+ * The embedded default: one SQLite file through better-sqlite3 (opened by @safelight/sql),
+ * migrated on open. WAL lets readers (a matcher loading a bank) run while an import writes;
+ * NORMAL sync is durable across application crashes, which is what an embedded server needs.
+ */
 export async function openSqliteRepository(options: SqliteRepositoryOptions): Promise<KyselyBankRepository> {
-  let database: Database.Database;
   try {
-    if (options.file !== ':memory:') mkdirSync(dirname(options.file), { recursive: true });
-    database = new Database(options.file);
+    const db = await openSqlite<HashbankDatabase>({
+      file: options.file,
+      synchronous: 'NORMAL',
+      migrations: hashbankMigrationSet('sqlite'),
+    });
+    return new KyselyBankRepository(db, 'sqlite', options);
   } catch (error) {
-    throw new HashbankError(
-      'BANK_STORAGE_UNAVAILABLE',
-      `cannot open SQLite database ${options.file}: ${String(error)}`,
-      {
-        cause: error,
-      },
-    );
+    throw storageError(error);
   }
-  // WAL lets readers (a matcher loading a bank) run while an import writes; NORMAL sync is
-  // durable across application crashes, which is what an embedded server needs.
-  if (options.file !== ':memory:') database.pragma('journal_mode = WAL');
-  database.pragma('synchronous = NORMAL');
-  database.pragma('foreign_keys = ON');
-  database.pragma('busy_timeout = 5000');
-  // 64 MiB of page cache instead of SQLite's 2 MiB: imports insert random hashes all over the
-  // unique index, and with a small cache every insert reads pages back from the OS.
-  database.pragma('cache_size = -65536');
-  const db = new Kysely<HashbankDatabase>({ dialect: new SqliteDialect({ database }) });
-  try {
-    await migrateToLatest(db as Kysely<unknown>, 'sqlite');
-  } catch (error) {
-    await db.destroy();
-    throw error;
-  }
-  return new KyselyBankRepository(db, 'sqlite', options);
 }

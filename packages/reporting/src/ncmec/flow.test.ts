@@ -1,17 +1,13 @@
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
+import { buildReportXml, NcmecApiError, NcmecSubmissionError, parseXml } from '../index.js';
+import { type NcmecTestDouble, startNcmecTestDouble } from './double.js';
 import {
-  buildReportXml,
   fileAll,
   MemoryNcmecSubmissionStore,
-  NcmecApiError,
   NcmecClient,
   NcmecReporter,
-  NcmecSubmissionError,
-  type NcmecTestDouble,
-  parseXml,
   planViralBatches,
-  startNcmecTestDouble,
 } from './index.js';
 import { sampleCaseFile, sampleReport } from './test-support/fixtures.js';
 

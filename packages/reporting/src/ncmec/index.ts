@@ -1,17 +1,5 @@
-export * from './build.js';
+// `@safelight/reporting/ncmec`: the CyberTipline Reporting API client (network, Node's Buffer) and
+// the exactly-once submission flow over it. The pure model (report types, XML, schema, response
+// codes, errors) is the package root; the Fastify test double is `@safelight/reporting/ncmec/double`.
 export * from './client.js';
-export * from './double.js';
-export * from './errors.js';
-export * from './model.js';
-export * from './responses.js';
-export * from './schema.js';
 export * from './submission.js';
-export {
-  escapeXmlAttribute,
-  escapeXmlText,
-  forbiddenXmlCharacters,
-  parseXml,
-  removeForbiddenXmlCharacters,
-  serializeXml,
-  type XmlElement,
-} from './xml.js';

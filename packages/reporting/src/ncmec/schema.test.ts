@@ -11,7 +11,7 @@ import {
   parseXml,
   REPORT_SCHEMA,
   validateDocument,
-} from './index.js';
+} from '../index.js';
 import { benignFile, sampleFacts, sampleReport } from './test-support/fixtures.js';
 
 function names(xml: string, path: string[]): string[] {

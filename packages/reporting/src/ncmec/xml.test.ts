@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { buildReportXml, NcmecValidationError, parseXml } from './index.js';
+import { buildReportXml, NcmecValidationError, parseXml } from '../index.js';
 import { HOSTILE_TEXT, sampleReport } from './test-support/fixtures.js';
 import { element, escapeXmlAttribute, escapeXmlText, forbiddenXmlCharacters, serializeXml } from './xml.js';
 

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { hasSharedData, sharedPath } from '../../../../tests/support/shared-data.js';
-import { buildFileDetailsXml, buildReportXml, documentIssues, parseXml, REPORT_SCHEMA } from './index.js';
+import { buildFileDetailsXml, buildReportXml, documentIssues, parseXml, REPORT_SCHEMA } from '../index.js';
 import { benignFile, sampleFacts, sampleReport } from './test-support/fixtures.js';
 
 const XSD = ['ncmec', 'cybertipline-report.xsd'] as const;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { NcmecCaseFile, NcmecFileFacts, NcmecReport } from '../index.js';
+import type { NcmecFileFacts, NcmecReport } from '../../index.js';
+import type { NcmecCaseFile } from '../index.js';
 
 /** Benign bytes standing in for a reported file (never real content). */
 export function benignFile(seed: string, size = 2048): Uint8Array {
