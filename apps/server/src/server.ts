@@ -5,6 +5,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import websocket from '@fastify/websocket';
 import { encodeFrank, frankStamper, type ServerFrankingKey } from '@safelight/franking';
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
 import {
   type AuthPurpose,
   deviceIdOf,
@@ -22,13 +23,16 @@ import {
   resolveConfig,
   type ServerConfig,
 } from './config.js';
-import { type PreparedDetection, prepareDetection } from './detection/deployment.js';
+import { KyselyChallengeStore } from './detection/challenge-store.js';
+import { createDetectionMode } from './detection/deployment.js';
+import type { ServerDetectionMode } from './detection/mode.js';
 import { fromB64u, toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
 import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { itemJson, PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { checkKeyPackage, inspect } from './mls.js';
+import { recordMatch } from './moderation-cases.js';
 import { detectionRoutes } from './routes/detection.js';
 import { frictionRoutes } from './routes/friction.js';
 import { reportRoutes } from './routes/reports.js';
@@ -38,6 +42,7 @@ import { surfaceRoutes } from './routes/surfaces.js';
 import { webRoutes } from './routes/web.js';
 import { sendBatched } from './socket-batching.js';
 import { conversationQueries } from './storage/conversation-repository.js';
+import type { DetectionDatabase } from './storage/detection-schema.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, InboxItem, NewInboxItem, SessionRow } from './storage/repository.js';
 import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
@@ -1109,16 +1114,53 @@ export async function createServer(input: ServerConfig = {}): Promise<DeliverySe
   );
 
   // ---- detection (last: a mode may start processes or worker threads, stopped again on failure) ----
-  let detection: PreparedDetection | undefined;
+  let detection:
+    | { readonly mode: string; readonly notes: readonly string[]; close(): Promise<void> }
+    | undefined;
   try {
-    detection = input.detection
-      ? await prepareDetection(input.detection, {
-          repository,
-          dataDir: config.dataDir,
-          warn: (message, error) => app.log.warn({ err: error }, message),
+    const detectionMode: ServerDetectionMode | undefined = input.detection
+      ? await createDetectionMode(input.detection, {
+          devicePublicKeys: async (accountId) =>
+            (await repository.devicesOfAccount(accountId)).map((device) => device.publicKey),
+          secret: (fileName) => loadOrCreateSecret(config.dataDir, fileName),
         })
       : undefined;
-    await app.register(detectionRoutes, { prepared: detection, repository, writer, authenticate, now });
+    detection = detectionMode && {
+      mode: detectionMode.name,
+      notes: detectionMode.notes,
+      close: () => detectionMode.close(),
+    };
+    await app.register(detectionRoutes, {
+      mode: detectionMode,
+      authenticate,
+      messageSentBy: async (conversationId, messageId, deviceId) => {
+        const sent = await repository.message(conversationId, messageId);
+        return sent?.kind === 'application' && sent.senderDeviceId === deviceId;
+      },
+      recordVerdicts: async (accountId, verdicts) => {
+        const at = now();
+        await writer.submit(async (tx) => {
+          for (const verdict of verdicts) {
+            // psi-threshold can reveal earlier messages at once (when t is reached): name each
+            // verdict's own message, not the one whose payload completed the threshold.
+            const { conversationId, messageId } = verdict.context;
+            const where = [verdict.bankName, verdict.bankEntryId].filter(Boolean).join('/');
+            await recordMatch(tx, {
+              subjectAccountId: accountId,
+              at,
+              source: verdict.mode === 'server-plaintext' ? 'hash-match' : 'mode',
+              detail: `${verdict.mode}: ${conversationId}/${messageId}${where ? ` matched ${where}` : ''}${verdict.distance === undefined ? '' : ` at distance ${verdict.distance}`}`,
+              audit: { mode: verdict.mode },
+            });
+          }
+        });
+      },
+      // TEMPORARY (det-modes branch): the repository does not expose its Kysely handle yet; the
+      // server context will pass it (or a transaction) to KyselyChallengeStore directly. The
+      // store's sweep(now) belongs in the housekeeping timer below.
+      challenges: new KyselyChallengeStore((repository as unknown as { db: Kysely<DetectionDatabase> }).db),
+      now,
+    });
     await app.ready();
   } catch (error) {
     await detection?.close();
