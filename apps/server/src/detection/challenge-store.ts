@@ -58,14 +58,18 @@ type Db = Kysely<DetectionDatabase> | Transaction<DetectionDatabase>;
 const bytes = (value: Uint8Array): Uint8Array =>
   value instanceof Buffer ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
 
-/** The store over the server's database (SQLite or PostgreSQL), table detection_challenges. */
-export class KyselyChallengeStore implements ChallengeStore {
+/**
+ * The store over the server's database (SQLite or PostgreSQL), table detection_challenges. Takes
+ * the database or an open transaction typed with any schema that includes DetectionDatabase (the
+ * server's whole `Database`, or DetectionDatabase alone).
+ */
+export class KyselyChallengeStore<D extends DetectionDatabase = DetectionDatabase> implements ChallengeStore {
+  private readonly db: Db;
   private readonly keepMarkersMs: number;
 
-  constructor(
-    private readonly db: Db,
-    options: ChallengeStoreOptions = {},
-  ) {
+  constructor(db: Kysely<D> | Transaction<D>, options: ChallengeStoreOptions = {}) {
+    // Only detection_challenges is queried, which D has: narrowing the schema type is safe.
+    this.db = db as unknown as Db;
     this.keepMarkersMs = checkKeep(options.keepMarkersMs);
   }
 
