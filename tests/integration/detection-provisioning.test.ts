@@ -59,7 +59,10 @@ interface Answer {
   accepted?: true;
   keyId?: string;
   challenge?: { id: string; bytes: string };
-  error?: { code: string; message: string; reason?: string };
+  // RFC 9457 members of an error answer.
+  code?: string;
+  detail?: string;
+  reason?: string;
 }
 
 /** POST as a device (its bearer token), JSON or bytes; answers status and parsed body. */
@@ -217,8 +220,8 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
           payload: b64u(withHeader(other, new Uint8Array(200))),
         });
         assert.equal(reply.status, 400);
-        assert.equal(reply.body.error?.code, 'DETECTION_REFUSED');
-        assert.equal(reply.body.error?.reason, 'DETECTION_WRONG_MODE');
+        assert.equal(reply.body?.code, 'DETECTION_REFUSED');
+        assert.equal(reply.body?.reason, 'DETECTION_WRONG_MODE');
         assert.deepEqual(await cases().then((c) => c.length), 1, 'no new case');
       });
 
@@ -284,8 +287,8 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
               registration,
             );
             assert.equal(reply.status, 400);
-            assert.equal(reply.body.error?.code, 'DETECTION_REFUSED');
-            assert.equal(reply.body.error?.reason, 'HE_WRONG_PARAMETERS');
+            assert.equal(reply.body?.code, 'DETECTION_REFUSED');
+            assert.equal(reply.body?.reason, 'HE_WRONG_PARAMETERS');
           } finally {
             keys.close();
           }
@@ -298,7 +301,7 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
             answer: 'AAAA',
           });
           assert.equal(unknown.status, 404);
-          assert.equal(unknown.body.error?.code, 'DETECTION_CHALLENGE_UNKNOWN');
+          assert.equal(unknown.body?.code, 'DETECTION_CHALLENGE_UNKNOWN');
 
           // Raw protocol as alice's device: its own keys, a query for a message it sent.
           const device = (await (await fetch(`${server.url}/v1/detection/device`)).json()) as {
@@ -336,7 +339,7 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
               answer,
             });
             assert.equal(foreign.status, 404);
-            assert.equal(foreign.body.error?.code, 'DETECTION_CHALLENGE_UNKNOWN');
+            assert.equal(foreign.body?.code, 'DETECTION_CHALLENGE_UNKNOWN');
             const ok = await post(`${server.url}/v1/detection/he/answer`, token, {
               challengeId: first.id,
               answer,
@@ -347,7 +350,7 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
               answer,
             });
             assert.equal(repeated.status, 409);
-            assert.equal(repeated.body.error?.code, 'DETECTION_CHALLENGE_ANSWERED');
+            assert.equal(repeated.body?.code, 'DETECTION_CHALLENGE_ANSWERED');
 
             // Not answered in time: the evaluation ended without a verdict; a late answer is 410.
             const late = await challenge();
@@ -357,8 +360,8 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
               answer: b64u(await keys.answer(Buffer.from(late.bytes, 'base64url'))),
             });
             assert.equal(expired.status, 410);
-            assert.equal(expired.body.error?.code, 'DETECTION_CHALLENGE_EXPIRED');
-            assert.match(expired.body.error?.message ?? '', /expired/);
+            assert.equal(expired.body?.code, 'DETECTION_CHALLENGE_EXPIRED');
+            assert.match(expired.body.detail ?? '', /expired/);
 
             // An answer naming another query ('SLHA' | version | 16-byte query id | u16 claims) is
             // the device's fault: 400 with the he-fuzzy code; the evaluation ends without a verdict.
@@ -369,8 +372,8 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
               answer: b64u(otherQuery),
             });
             assert.equal(malformed.status, 400);
-            assert.equal(malformed.body.error?.code, 'DETECTION_REFUSED');
-            assert.equal(malformed.body.error?.reason, 'HE_MALFORMED_ANSWER');
+            assert.equal(malformed.body?.code, 'DETECTION_REFUSED');
+            assert.equal(malformed.body?.reason, 'HE_MALFORMED_ANSWER');
           } finally {
             keys.close();
           }
@@ -394,7 +397,7 @@ describe('detection modes provisioned to SDK clients over HTTP', async () => {
           stop();
           assert.deepEqual(errors, []);
           const after = wire.exchanges.slice(before).map((e) => {
-            const reason = (JSON.parse(e.body) as Answer).error?.reason;
+            const reason = (JSON.parse(e.body) as Answer)?.reason;
             return `${e.status} ${e.path}${reason ? ` ${reason}` : ''}`;
           });
           assert.deepEqual(after, [

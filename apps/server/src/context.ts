@@ -5,7 +5,15 @@ import { join } from 'node:path';
 import { frankStamper, type ServerFrankingKey } from '@safelight/franking';
 import { hashToken } from './auth.js';
 import { BlobStore } from './blobs.js';
-import { loadFrankingKey, type ResolvedConfig, resolveConfig, type ServerConfig } from './config.js';
+import {
+  loadFrankingKey,
+  loadOrCreateSecret,
+  type ResolvedConfig,
+  resolveConfig,
+  type ServerConfig,
+} from './config.js';
+import { createDetectionMode } from './detection/deployment.js';
+import type { ServerDetectionMode } from './detection/mode.js';
 import { toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
 import { type DomainEvent, type EventBus, InProcessEventBus } from './events.js';
@@ -38,6 +46,8 @@ export interface AppContext {
   readonly blobs: BlobStore;
   readonly metrics: ServerMetrics;
   readonly frankingKey: ServerFrankingKey;
+  /** The detection mode the platform runs (its server half), or undefined. */
+  readonly detection: ServerDetectionMode | undefined;
   readonly deps: ServiceDeps;
   readonly now: () => number;
   /** Services over the database, outside any write (reads only). */
@@ -105,6 +115,21 @@ export async function createContext(input: ServerConfig, options: ContextOptions
   };
   const overrides = options.services ?? {};
   const reads = bindServices(readScope(repository), deps, overrides);
+  // Last: a mode may start processes or worker threads; everything opened so far closes on failure.
+  let detection: ServerDetectionMode | undefined;
+  try {
+    detection = input.detection
+      ? await createDetectionMode(input.detection, {
+          devicePublicKeys: async (accountId) =>
+            (await reads.accounts.devicesOf(accountId)).map((device) => device.publicKey),
+          secret: (fileName) => loadOrCreateSecret(config.dataDir, fileName),
+        })
+      : undefined;
+  } catch (error) {
+    await writer.close();
+    await repository.close();
+    throw error;
+  }
 
   const sessionCache = new Map<string, { session: SessionRow; cachedAt: number }>();
   async function sessionFor(token: string | undefined): Promise<SessionRow> {
@@ -134,6 +159,7 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     blobs,
     metrics,
     frankingKey,
+    detection,
     deps,
     now,
     read: () => reads,
@@ -157,6 +183,7 @@ export async function createContext(input: ServerConfig, options: ContextOptions
       await events.idle();
       await writer.close();
       await events.close();
+      await detection?.close();
       await repository.close();
     },
   };

@@ -11,17 +11,26 @@ export {
   type ServerLimits,
   type StorageConfig,
 } from './config.js';
-export { ChallengeDesk, type IssuedChallenge } from './detection/challenge-desk.js';
 export {
-  checkDeployment,
+  type ChallengeStore,
+  type ChallengeTake,
+  KyselyChallengeStore,
+  MemoryChallengeStore,
+  type PendingChallenge,
+} from './detection/challenge-store.js';
+export { checkDeployment, createDetectionMode, DETECTION_MODES } from './detection/deployment.js';
+export { ENCLAVE_PLATFORM_KEY_FILE } from './detection/enclave.js';
+export { HE_CHALLENGE_KEY_FILE } from './detection/he-fuzzy.js';
+export type { EvaluateContext, EvaluateOutcome, ServerDetectionMode } from './detection/mode.js';
+export {
+  type CheckedDeployment,
   DETECTION_MODE_NAMES,
   type DetectionDeployment,
-  type PreparedDetection,
-  prepareDetection,
-} from './detection/deployment.js';
-export { ENCLAVE_PLATFORM_KEY_FILE, type EnclaveDeploymentOptions } from './detection/enclave.js';
-export type { HeDeploymentOptions } from './detection/he-fuzzy.js';
-export type { PsiDeploymentOptions } from './detection/psi-threshold.js';
+  type EnclaveDeploymentOptions,
+  type HeDeploymentOptions,
+  type ModeFactoryContext,
+  type PsiDeploymentOptions,
+} from './detection/types.js';
 export { ERROR_STATUS, ServerError, type ServerErrorCode } from './errors.js';
 export type { InboxItemJson } from './hub.js';
 export { WEB_CONTENT_SECURITY_POLICY, type WebConfig } from './routes/web.js';

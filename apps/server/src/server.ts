@@ -3,10 +3,8 @@ import type { ServerFrankingKey } from '@safelight/franking';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { loadOrCreateSecret, type ResolvedConfig, type ServerConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
-import { type PreparedDetection, prepareDetection } from './detection/deployment.js';
 import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { type Api, createHttp } from './http.js';
-import { detectionRoutes } from './routes/detection.js';
 import { deviceRoutes } from './routes/device/index.js';
 import { frictionRoutes } from './routes/friction.js';
 import { publicRoutes } from './routes/public/index.js';
@@ -58,7 +56,6 @@ export async function createServer(
     ...(overrides.services ? { services: overrides.services } : {}),
     log: () => app?.log ?? { error: () => {}, warn: () => {} },
   });
-  let detection: PreparedDetection | undefined;
   try {
     // TODO(server-shape): true once every plugin is under routes/{public,device,staff}.
     app = await createHttp(ctx.config, ctx.metrics, { requireResponseSchemas: false });
@@ -68,34 +65,19 @@ export async function createServer(
     await app.register(async (scope) => publicRoutes(scope as Api, ctx));
     await app.register(async (scope) => deviceRoutes(scope as Api, ctx));
     await registerUnportedPlugins(app, ctx);
-    // Detection last: a mode may start processes or worker threads, stopped again on failure.
-    const api = app;
-    detection = input.detection
-      ? await prepareDetection(input.detection, {
-          repository: ctx.repository,
-          dataDir: ctx.config.dataDir,
-          warn: (message, error) => api.log.warn({ err: error }, message),
-        })
-      : undefined;
-    await app.register(detectionRoutes, {
-      prepared: detection,
-      repository: ctx.repository,
-      writer: ctx.writer,
-      authenticate: authenticator(ctx),
-      now: ctx.now,
-    });
     await app.ready();
   } catch (error) {
-    await detection?.close();
     await app?.close();
     await ctx.close();
     throw error;
   }
   const http = app;
 
-  // Housekeeping: expired challenges and sessions, once a minute.
+  // Housekeeping, once a minute: expired auth challenges and sessions, and detection challenges
+  // past their answer time (their sealed state is dropped; markers go after an hour).
   const sweeper = setInterval(() => {
     ctx.write((s) => s.accounts.deleteExpired()).catch(() => {});
+    if (ctx.detection?.finish) ctx.write((s) => s.detection.challenges.sweep(ctx.now())).catch(() => {});
   }, 60_000);
   sweeper.unref();
 
@@ -110,7 +92,7 @@ export async function createServer(
     get url() {
       return url;
     },
-    detection: detection && { mode: detection.mode, notes: detection.notes },
+    detection: ctx.detection && { mode: ctx.detection.name, notes: ctx.detection.notes },
     async listen() {
       await http.listen({ host: ctx.config.host, port: ctx.config.port });
       const port = (http.server.address() as { port: number }).port;
@@ -122,7 +104,6 @@ export async function createServer(
         clearInterval(sweeper);
         ctx.hub.closeAll();
         await http.close();
-        await detection?.close();
         await ctx.close();
       })();
       return closing;

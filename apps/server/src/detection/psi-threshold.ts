@@ -1,9 +1,10 @@
-// psi-threshold provisioning. Devices download the publication (it ties the blinded table's
+// psi-threshold. Devices download the publication (it ties the blinded table's
 // SHA-256 to the bank's Merkle commitment, packages/detection/src/psi/publication.ts) with the
 // device download, then the table itself from GET /v1/detection/psi/table, and check one against
 // the other (verifyPsiParameters) before they make any voucher. The server half is a
 // PsiServerPool: the per-voucher outer-layer opening runs on worker threads.
 import { Readable } from 'node:stream';
+import { detection } from '@safelight/api';
 import {
   createPsiThresholdMode,
   DEFAULT_SYNTHETIC_RATE,
@@ -12,30 +13,19 @@ import {
   readHeader,
   type ServerEvaluator,
 } from '@safelight/detection';
-import type { FastifyInstance } from 'fastify';
 import { ServerError } from '../errors.js';
-import type { CheckedDeployment, PreparedDetection } from './deployment.js';
+import { type Api, fromContract } from '../http.js';
+import { evaluatorMode } from './evaluator.js';
+import type { ServerDetectionModeFactory } from './mode.js';
 
-export interface PsiDeploymentOptions {
-  /** t: matching vouchers per account before the server learns anything (default 10). */
-  readonly threshold?: number;
-  /** Share of images whose voucher is synthetic, hiding the match count below t (default 0.05). */
-  readonly syntheticRate?: number;
-  /** Worker threads opening vouchers (default: available cores). */
-  readonly threads?: number;
-  /**
-   * Worker threads building the table at start-up (default: available cores for banks of 10,000
-   * entries and more, the calling thread below that, where starting workers costs more).
-   */
-  readonly buildThreads?: number;
-}
+export type { PsiDeploymentOptions } from './types.js';
 
 /** Banks from this size build their table over worker threads (~1.3 ms of CPU per bank key). */
 const PARALLEL_BUILD_FROM = 10_000;
 /** The table is sent in slices of this size, so a slow device holds back the socket, not memory. */
 const CHUNK_BYTES = 1024 * 1024;
 
-export async function preparePsiThreshold(deployment: CheckedDeployment): Promise<PreparedDetection> {
+export const psiThresholdMode: ServerDetectionModeFactory = async (deployment) => {
   const { bank, parameters } = deployment;
   const options = deployment.psi ?? {};
   let factory: ReturnType<typeof createPsiThresholdMode>;
@@ -66,9 +56,7 @@ export async function preparePsiThreshold(deployment: CheckedDeployment): Promis
   const bytes = header.length + table.elements.length;
   const etag = `"${setup.publication.table.sha256}"`;
   const syntheticRate = options.syntheticRate ?? DEFAULT_SYNTHETIC_RATE;
-  return {
-    mode: 'psi-threshold',
-    evaluator,
+  return evaluatorMode(evaluator, {
     download: {
       mode: 'psi-threshold',
       publication: setup.publication,
@@ -76,26 +64,31 @@ export async function preparePsiThreshold(deployment: CheckedDeployment): Promis
       syntheticRate,
       table: { url: PSI_TABLE_PATH, bytes },
     },
-    routes: async (app: FastifyInstance) => {
+    routes: {
       /**
        * `GET /v1/detection/psi/table`: the blinded table (psi/table-file.ts), streamed from memory
        * in 1 MiB slices. Public like the publication; the ETag is the published digest, so a
        * device that already holds this table revalidates with If-None-Match and gets a 304.
        */
-      app.get(PSI_TABLE_PATH, { schema: { tags: ['detection'] } }, async (request, reply) => {
-        reply.header('etag', etag).header('cache-control', 'no-cache');
-        if (request.headers['if-none-match'] === etag) return reply.status(304).send();
-        reply.header('content-type', 'application/octet-stream').header('content-length', bytes);
-        return reply.send(Readable.from(slices(header, table.elements)));
-      });
+      public: (app: Api) => {
+        app.route({
+          ...fromContract(detection.psiTable, ['detection'], false),
+          handler: async (request, reply) => {
+            reply.header('etag', etag).header('cache-control', 'no-cache');
+            if (request.headers['if-none-match'] === etag) return reply.status(304).send();
+            reply.header('content-type', 'application/octet-stream').header('content-length', bytes);
+            return reply.send(Readable.from(slices(header, table.elements)));
+          },
+        });
+      },
     },
     notes: [
       `threshold ${setup.publication.threshold}, synthetic rate ${syntheticRate}, table ${table.size} slots (${bytes} bytes, sha256 ${setup.publication.table.sha256})`,
       `bank commitment ${setup.publication.bankCommitment.root} (${setup.publication.bankCommitment.treeSize} distinct hashes)`,
     ],
     close: () => pool.close(),
-  };
-}
+  });
+};
 
 function* slices(header: Uint8Array, elements: Uint8Array): Generator<Buffer> {
   yield Buffer.from(header);

@@ -167,6 +167,11 @@ export class AccountService {
     return device;
   }
 
+  /** An account's registered devices. */
+  devicesOf(accountId: string): Promise<DeviceRow[]> {
+    return this.tx.devicesOfAccount(accountId);
+  }
+
   /** Housekeeping: expired challenges and sessions. */
   deleteExpired(): Promise<void> {
     return this.tx.deleteExpired(this.deps.now());

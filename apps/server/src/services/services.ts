@@ -4,6 +4,7 @@ import type { PushHub } from '../hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import { AccountService } from './accounts.js';
 import { DeliveryService } from './delivery.js';
+import { DetectionService } from './detection.js';
 import { SafetyService } from './safety.js';
 import type { Scope } from './scope.js';
 
@@ -22,6 +23,7 @@ export interface ServiceDeps {
 export interface Services {
   readonly accounts: AccountService;
   readonly delivery: DeliveryService;
+  readonly detection: DetectionService;
   readonly safety: SafetyService;
 }
 
@@ -40,6 +42,7 @@ const FACTORIES: {
 } = {
   accounts: (scope, deps, services) => new AccountService(scope, deps, services),
   delivery: (scope, deps, services) => new DeliveryService(scope, deps, services),
+  detection: (scope, deps) => new DetectionService(scope, deps),
   safety: (scope, deps) => new SafetyService(scope, deps),
 };
 

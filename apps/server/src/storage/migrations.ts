@@ -260,6 +260,25 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
+    // Pending challenges of round-trip detection modes (he-fuzzy), so any server process can finish
+    // what another started (detection/challenge-store.ts, storage/schema.ts).
+    '0008_detection_challenges': {
+      async up(db: Kysely<unknown>) {
+        await db.schema
+          .createTable('detection_challenges')
+          .addColumn('challenge_id', 'text', (c) => c.primaryKey())
+          .addColumn('device_id', 'text', (c) => c.notNull())
+          .addColumn('state', bytes)
+          .addColumn('expires_at', int, (c) => c.notNull())
+          .addColumn('answered_at', int)
+          .execute();
+        await db.schema
+          .createIndex('detection_challenges_by_expiry')
+          .on('detection_challenges')
+          .column('expires_at')
+          .execute();
+      },
+    },
   };
 }
 

@@ -174,6 +174,24 @@ export interface ConversationAddsTable {
   added_at: number;
 }
 
+// ---- detection (0008_detection_challenges, detection/challenge-store.ts) ----
+/**
+ * A round-trip mode's challenge (he-fuzzy) between evaluate and the device's answer. The row
+ * outlives its state: once answered or expired the state is dropped and the row stays as a marker
+ * (answered / expired, for 409 / 410 instead of 404) until swept.
+ */
+export interface DetectionChallengeTable {
+  /** Random, 16 bytes base64url (not the mode's own query id). */
+  challenge_id: string;
+  /** Only this device can answer it. */
+  device_id: string;
+  /** The mode's pending state (sealed); null once answered or expired. */
+  state: Uint8Array | null;
+  expires_at: number;
+  /** When it was answered; null while pending or when it expired unanswered. */
+  answered_at: number | null;
+}
+
 /** The delivery service's own tables (migration 0001_delivery). */
 export interface DeliveryTables {
   accounts: AccountsTable;
@@ -202,7 +220,11 @@ export interface Database extends DeliveryTables {
   risk_state: RiskStateTable;
   conversation_origins: ConversationOriginsTable;
   conversation_adds: ConversationAddsTable;
+  detection_challenges: DetectionChallengeTable;
 }
+
+/** The tables the challenge store needs (it runs over any database that has them). */
+export type DetectionDatabase = Pick<Database, 'detection_challenges'>;
 
 /** The database itself or one open transaction: what every query module is built over. */
 export type Db = Kysely<Database> | Transaction<Database>;

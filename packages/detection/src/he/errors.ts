@@ -18,7 +18,12 @@ export type HeErrorCode =
   /** A worker thread of the server crashed, exited or failed during an evaluation. */
   | 'HE_WORKER_FAILED'
   /** The server was closed before or during the evaluation. */
-  | 'HE_CLOSED';
+  | 'HE_CLOSED'
+  /**
+   * A stored pending state (`start` -> `finish`) that is corrupt, or was made by a server with
+   * another bank, radius or bucketing: it cannot be finished here.
+   */
+  | 'HE_MALFORMED_STATE';
 
 export class HeError extends Error {
   readonly code: HeErrorCode;

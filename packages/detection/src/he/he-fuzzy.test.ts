@@ -249,6 +249,55 @@ describe('he-fuzzy protocol', { timeout: 600_000 }, () => {
     await big.close();
   });
 
+  it('start and finish split the round trip: another server with the same bank finishes without keys', async () => {
+    // A second server over the same bank that never saw the device's keys (another process).
+    const other = await HeFuzzyServer.create(bank, { threads: 0 });
+    try {
+      const judge = async (pdq: PdqHash) => {
+        const started = await server.start((await client.prepare(signals(pdq)))!, context);
+        // What is stored between the steps: tokens and entry indexes of the bucket, no key.
+        assert.ok(
+          started.pending.length < 31 * (2 + 4 + 4 * server.copies) + 200,
+          `${started.pending.length}`,
+        );
+        const answer = await client.answer(started.challenge);
+        return { started, answer, verdicts: other.finish(started.pending, answer) };
+      };
+      const banked = await judge(flipped(target, 20));
+      assert.deepEqual(
+        banked.verdicts.map((v) => [v.bankEntryId, v.bankName, v.context]),
+        [['target', 'HE_TEST', context]],
+      );
+      assert.deepEqual(
+        server.finish(banked.started.pending, banked.answer).map((v) => v.bankEntryId),
+        ['target'],
+      );
+      assert.deepEqual((await judge(randomHash(random))).verdicts, []);
+      // A state flipped anywhere, cut short or from a server with another bank is refused.
+      const flippedState = banked.started.pending.slice();
+      flippedState[6] = (flippedState[6] as number) ^ 1;
+      assert.throws(() => other.finish(flippedState, banked.answer), code('HE_MALFORMED_STATE'));
+      assert.throws(
+        () => other.finish(banked.started.pending.subarray(0, 40), banked.answer),
+        code('HE_MALFORMED_STATE'),
+      );
+      const renamed = await HeFuzzyServer.create({ ...bank, bankName: 'OTHER' }, { threads: 0 });
+      try {
+        assert.throws(
+          () => renamed.finish(banked.started.pending, banked.answer),
+          code('HE_MALFORMED_STATE'),
+        );
+      } finally {
+        await renamed.close();
+      }
+      // The answer to one query does not finish another.
+      const second = await server.start((await client.prepare(signals(target)))!, context);
+      assert.throws(() => other.finish(second.pending, banked.answer), code('HE_MALFORMED_ANSWER'));
+    } finally {
+      await other.close();
+    }
+  });
+
   async function challengeSlots(pdq: PdqHash): Promise<number[][]> {
     const captured: number[][] = [];
     server.connect(client.keyId, async (challenge) => {

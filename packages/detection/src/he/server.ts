@@ -25,6 +25,7 @@ import { babySteps, giantStepSum } from './distance.js';
 import { HeError } from './errors.js';
 import { HASH_WORDS, type Placement, placeEntries, slotUnits } from './layout.js';
 import { copiesFor, HASH_BITS, type HeRuntime, heRuntime, MAX_CLAIMS, unitBases } from './params.js';
+import { configDigest, decodePending, encodePending, type Pending, type PendingShape } from './pending.js';
 import { GIANT_STEPS } from './split.js';
 import {
   equalBytes,
@@ -51,6 +52,15 @@ export interface HeServerOptions {
 
 /** Sends a challenge to the sender's device and returns its answer (a network round trip). */
 export type AnswerChannel = (challenge: Uint8Array) => Promise<Uint8Array>;
+
+/** Step one of an evaluation (`start`): the challenge for the device, the state for `finish`. */
+export interface HeStarted {
+  /** Goes to the sender's device. */
+  readonly challenge: Uint8Array;
+  /** Stays on the server (secret: it holds the tokens); pending.ts has its layout. */
+  readonly pending: Uint8Array;
+  readonly exchange: Omit<HeExchange, 'answerBytes'>;
+}
 
 /** What one evaluation cost: bytes each way and where the time went. */
 export interface HeExchange {
@@ -95,6 +105,7 @@ export class HeFuzzyServer implements ServerEvaluator {
   private readonly bases: number[];
   private readonly slotUnit: Int32Array;
   private readonly shape: ZeroTestShape;
+  private readonly pendingShape: PendingShape;
   /** Worker threads for the distance; 0 = this thread. */
   readonly threads: number;
   /** Started with the first key registration, so a server nobody registers with spawns nothing. */
@@ -145,6 +156,19 @@ export class HeFuzzyServer implements ServerEvaluator {
     this.buckets = buckets;
     this.ciphertextsPerQuery = Math.ceil(Math.max(1, largestBucket(buckets)) / this.entriesPerCiphertext);
     this.shape = { radius, copies: this.copies, bases: this.bases, weights: this.weights };
+    this.pendingShape = {
+      digest: configDigest(bank, {
+        fingerprint: rt.fingerprint,
+        radius,
+        bucketBits: this.bucketBits,
+        ciphertexts: this.ciphertextsPerQuery,
+        entriesPerCiphertext: this.entriesPerCiphertext,
+      }),
+      copies: this.copies,
+      bases: this.bases,
+      slots: rt.slots,
+      ciphertexts: this.ciphertextsPerQuery,
+    };
   }
 
   private bucketise(bank: BankSnapshot, bits: number): Map<number, number[]> {
@@ -216,10 +240,46 @@ export class HeFuzzyServer implements ServerEvaluator {
     return verdicts.length > 0 ? verdicts : undefined;
   }
 
+  /**
+   * The whole round trip in one call, over the channel registered for the query's keys: `start`,
+   * the channel (the sender's device), `finish`. Tests, benches and the in-process mode use it.
+   */
   async evaluateDetailed(
     payload: Uint8Array,
     context: DetectionContext,
   ): Promise<{ verdicts: DetectionVerdict[]; exchange: HeExchange }> {
+    const started = await this.startDetailed(payload, context);
+    const channel = started.keys.channel;
+    if (!channel) throw new HeError('HE_UNKNOWN_KEYS', 'he-fuzzy: no channel to this client');
+    const answer = await channel(started.challenge);
+    const resumed = performance.now();
+    const verdicts = this.finish(started.pending, answer);
+    return {
+      verdicts,
+      exchange: {
+        ...started.exchange,
+        answerBytes: answer.length,
+        serverMs: started.exchange.serverMs + performance.now() - resumed,
+      },
+    };
+  }
+
+  /**
+   * Step one of an evaluation: the query's encrypted zero tests as the challenge for the device,
+   * and the pending state `finish` needs to judge the answer (pending.ts: query id, context,
+   * tokens and the bank entry behind each token slot; no keys, no ciphertext). The state is
+   * server-side secret (the tokens prove a match): keep it from devices and logs. Any server with
+   * the same bank and options can finish it; this one does not remember it.
+   */
+  async start(payload: Uint8Array, context: DetectionContext): Promise<HeStarted> {
+    const { challenge, pending, exchange } = await this.startDetailed(payload, context);
+    return { challenge, pending, exchange };
+  }
+
+  private async startDetailed(
+    payload: Uint8Array,
+    context: DetectionContext,
+  ): Promise<HeStarted & { keys: KeySet }> {
     const started = performance.now();
     if (this.closed) throw new HeError('HE_CLOSED', 'he-fuzzy server is closed');
     const query = this.parseQuery(payload);
@@ -227,33 +287,40 @@ export class HeFuzzyServer implements ServerEvaluator {
     let challenge: Uint8Array;
     let pending: Pending;
     try {
-      ({ challenge, pending } = await this.challengeFor(query, candidates));
+      ({ challenge, pending } = await this.challengeFor(query, candidates, context));
     } finally {
       query.ciphertext.delete();
     }
-    let serverMs = performance.now() - started;
-    if (!query.keys.channel) throw new HeError('HE_UNKNOWN_KEYS', 'he-fuzzy: no channel to this client');
-    const answer = await query.keys.channel(challenge);
-    const resumed = performance.now();
-    const matched = this.verifyAnswer(answer, pending);
-    serverMs += performance.now() - resumed;
-    const verdicts: DetectionVerdict[] = [...matched].map((index) => ({
-      mode: 'he-fuzzy',
-      context,
-      bankEntryId: this.bank.entries[index]!.id,
-      bankName: this.bank.bankName,
-    }));
     return {
-      verdicts,
+      challenge,
+      pending: encodePending(pending, this.pendingShape),
+      keys: query.keys,
       exchange: {
         queryBytes: payload.length,
         challengeBytes: challenge.length,
-        answerBytes: answer.length,
         candidates: candidates.length,
         ciphertexts: pending.tokens.length,
-        serverMs,
+        serverMs: performance.now() - started,
       },
     };
+  }
+
+  /**
+   * Step two: judges the device's answer against a pending state from `start` (of this server or
+   * of another one holding the same bank and options). Verdicts name the context the state was
+   * started with; none for an honest non-match. `HE_MALFORMED_ANSWER` for a malformed answer or
+   * one naming another query, `HE_MALFORMED_STATE` for a state this server cannot finish.
+   */
+  finish(pendingState: Uint8Array, answer: Uint8Array): DetectionVerdict[] {
+    if (this.closed) throw new HeError('HE_CLOSED', 'he-fuzzy server is closed');
+    const pending = decodePending(pendingState, this.pendingShape);
+    const matched = this.verifyAnswer(answer, pending);
+    return [...matched].map((index) => ({
+      mode: 'he-fuzzy',
+      context: pending.context,
+      bankEntryId: this.bank.entries[index]!.id,
+      bankName: this.bank.bankName,
+    }));
   }
 
   private parseQuery(payload: Uint8Array): Query {
@@ -298,6 +365,7 @@ export class HeFuzzyServer implements ServerEvaluator {
   private async challengeFor(
     query: Query,
     candidates: readonly number[],
+    detectionContext: DetectionContext,
   ): Promise<{ challenge: Uint8Array; pending: Pending }> {
     const { seal, evaluator, context } = this.rt;
     const placements = Array.from({ length: this.ciphertextsPerQuery }, (_, c) =>
@@ -319,7 +387,7 @@ export class HeFuzzyServer implements ServerEvaluator {
       .bytes(queryId)
       .u8(this.copies)
       .u16(this.ciphertextsPerQuery);
-    const pending: Pending = { queryId, tokens: [], entries: [] };
+    const pending: Pending = { queryId, context: detectionContext, tokens: [], entries: [] };
     try {
       for (let c = 0; c < placements.length; c++) {
         const distance = distances[c]!;
@@ -440,14 +508,6 @@ function largestBucket(buckets: Map<number, number[]>): number {
   let largest = 0;
   for (const list of buckets.values()) largest = Math.max(largest, list.length);
   return largest;
-}
-
-interface Pending {
-  readonly queryId: Uint8Array;
-  /** Per result ciphertext: the token expected in each token slot. */
-  readonly tokens: Uint32Array[];
-  /** Per result ciphertext: which bank entry each token slot stands for (-1: none). */
-  readonly entries: Int32Array[];
 }
 
 function hex(bytes: Uint8Array): string {

@@ -6,6 +6,7 @@ export const MAGIC_KEYS = 'SLHK'; // client -> server once: evaluation keys
 export const MAGIC_QUERY = 'SLHQ'; // client -> server per image: encrypted hash
 export const MAGIC_CHALLENGE = 'SLHC'; // server -> client: masked results
 export const MAGIC_ANSWER = 'SLHA'; // client -> server: tokens found under zero flags
+export const MAGIC_PENDING = 'SLHP'; // server only: what finish needs between challenge and answer
 export const WIRE_VERSION = 1;
 
 export class Writer {
@@ -53,7 +54,11 @@ export class Reader {
   constructor(
     private readonly data: Uint8Array,
     private readonly what: string,
-    private readonly truncatedCode: 'HE_MALFORMED_CIPHERTEXT' | 'HE_MALFORMED_KEYS' | 'HE_MALFORMED_ANSWER',
+    private readonly truncatedCode:
+      | 'HE_MALFORMED_CIPHERTEXT'
+      | 'HE_MALFORMED_KEYS'
+      | 'HE_MALFORMED_ANSWER'
+      | 'HE_MALFORMED_STATE',
   ) {}
 
   /** Checks magic and version; anything else is another mode's (or nobody's) payload. */

@@ -3,6 +3,7 @@ import type { AppContext } from '../../context.js';
 import type { Api } from '../../http.js';
 import { registerAll } from '../route.js';
 import { getBlob, uploadBlob } from './blobs.js';
+import { detectionRoutes } from './detection.js';
 import { addDevice } from './devices.js';
 import { accountByHandle, accountById } from './directory.js';
 import { createGroup, getGroup, postCommit } from './groups.js';
@@ -38,5 +39,6 @@ export async function deviceRoutes(app: Api, ctx: AppContext): Promise<void> {
     webSocket,
     uploadBlob,
     getBlob,
+    detectionRoutes,
   ]);
 }
