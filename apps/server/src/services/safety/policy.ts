@@ -1,21 +1,28 @@
+import { randomBytes } from 'node:crypto';
 import {
+  type AgeAssuranceResult,
   type AgeBand,
   bandAt,
+  changeBirthDate,
   type Decision,
   decide,
   defaultSettings,
   formatBirthDate,
+  isMinor,
   type PolicyAction,
   parseBirthDate,
+  parseSetting,
   type Relationship,
   type RiskScore,
-  SafetyError,
   type SafetySettings,
 } from '@safelight/safety';
-import { ServerError } from '../errors.js';
-import { type SafetyQueries, safetyQueries } from '../storage/safety-repository.js';
-import type { Scope } from './scope.js';
-import type { ServiceDeps } from './services.js';
+import { ServerError } from '../../errors.js';
+import { type ApprovalRow, type SafetyQueries, safetyQueries } from '../../storage/safety-repository.js';
+import type { Scope } from '../scope.js';
+import type { ServiceDeps } from '../services.js';
+import { guard, refused } from './errors.js';
+
+export { guard, refused } from './errors.js';
 
 /** What the policy needs to know about one account. */
 export interface Subject {
@@ -92,6 +99,14 @@ export class SafetyService {
     return row ? (JSON.parse(row.score) as RiskScore) : undefined;
   }
 
+  /** The band of a declared account, or undefined when it never declared an age. */
+  async bandOf(accountId: string): Promise<AgeBand | undefined> {
+    const profile = await this.q.profile(accountId);
+    if (profile === undefined) return undefined;
+    const now = this.deps.now();
+    return bandAt(parseBirthDate(profile.birthDate, now), now);
+  }
+
   async subject(accountId: string): Promise<Subject> {
     const profile = await this.q.profile(accountId);
     const parentLinked = await this.q.hasActiveParent(accountId);
@@ -164,41 +179,144 @@ export class SafetyService {
       if (!decision.allowed) throw refused(decision, action.kind, target);
     }
   }
-}
 
-/** A refused decision as the server's POLICY_REFUSED error, naming the rule. */
-export function refused(decision: Decision, action: string, accountId?: string): ServerError {
-  if (decision.allowed) throw new Error('refused() on an allowed decision');
-  return new ServerError('POLICY_REFUSED', `${action} refused by ${decision.rule}: ${decision.reason}`, {
-    rule: decision.rule,
-    action,
-    ...(accountId === undefined ? {} : { accountId }),
-  });
-}
+  // ---- the caller's own safety state ----
 
-/** Runs `fn`, turning the safety package's SafetyErrors into the server's typed errors. */
-export function guard<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (error) {
-    throw toServerError(error);
+  /** The caller's band, settings, parent link and the setting changes waiting for a parent. */
+  async me(accountId: string) {
+    const self = await this.subject(accountId);
+    return {
+      accountId: self.accountId,
+      band: self.band,
+      declared: self.declared,
+      settings: self.settings,
+      parentLinked: self.parentLinked,
+      pendingApprovals: pendingView(await this.q.pendingApprovals(accountId)),
+    };
+  }
+
+  /**
+   * A setting change: applied when the policy allows it; a minor loosening one with a linked
+   * parent gets a pending approval instead (PARENT_APPROVAL_REQUIRED); anything else is refused.
+   */
+  async changeSetting(
+    accountId: string,
+    rawKey: string,
+    rawValue: unknown,
+  ): Promise<
+    | { status: 'applied'; settings: SafetySettings }
+    | { status: 'pending'; approvalId: string; rule: string; settings: SafetySettings }
+  > {
+    const { key, value } = guard(() => parseSetting(rawKey, rawValue));
+    const self = await this.subject(accountId);
+    if (!self.declared) {
+      throw new ServerError(
+        'BIRTH_DATE_REQUIRED',
+        'declare dateOfBirth (PUT /v1/safety/birth-date) before changing settings',
+        { field: 'dateOfBirth' },
+      );
+    }
+    const action: PolicyAction = { kind: 'setting.change', key, value };
+    const decision = guard(() => decide(action, self, self, SELF, self.settings));
+    if (decision.allowed) {
+      const settings = { ...self.settings, [key]: value };
+      await this.q.updateSettings(accountId, JSON.stringify(settings));
+      return { status: 'applied', settings };
+    }
+    if (decision.rule !== 'PARENT_APPROVAL_REQUIRED') throw refused(decision, 'setting.change');
+    const approvalId = `appr_${randomBytes(16).toString('base64url')}`;
+    await this.q.insertApproval({
+      approvalId,
+      childId: accountId,
+      key,
+      value,
+      state: 'pending',
+      createdAt: this.deps.now(),
+    });
+    return { status: 'pending', approvalId, rule: decision.rule, settings: self.settings };
+  }
+
+  /**
+   * A parent-approved change of a child's setting, checked again against the policy (in the
+   * parent's write, parents.ts). Returns the child's new settings.
+   */
+  async applyApproved(childId: string, approval: ApprovalRow): Promise<SafetySettings> {
+    const child = await this.subject(childId);
+    const { key, value } = guard(() => parseSetting(approval.key, approval.value));
+    const action: PolicyAction = { kind: 'setting.change', key, value, parentApproved: true };
+    const decision = guard(() => decide(action, child, child, SELF, child.settings));
+    if (!decision.allowed) throw refused(decision, 'setting.change');
+    const settings = { ...child.settings, [key]: value };
+    await this.q.updateSettings(childId, JSON.stringify(settings));
+    return settings;
+  }
+
+  /**
+   * The age-assurance hook's verdict on a declared birth date, asked only when the date would move
+   * the account to another band. The hook does its own I/O: call this on a read, before the write.
+   */
+  async assureBirthDate(accountId: string, dateOfBirth: string): Promise<AgeAssuranceResult | undefined> {
+    const now = this.deps.now();
+    const birth = guard(() => parseBirthDate(dateOfBirth, now, 'dateOfBirth'));
+    const before = await this.subject(accountId);
+    const hook = this.deps.safety.ageAssurance;
+    if (bandAt(birth, now) === before.band || hook === undefined) return undefined;
+    return hook.assess({ accountId, declaredBirthDate: birth });
+  }
+
+  /**
+   * Declares or corrects the birth date. A band change needs `assurance` (assureBirthDate); a
+   * minor moving to another band starts from that band's defaults.
+   */
+  async changeBirthDate(
+    accountId: string,
+    dateOfBirth: string,
+    assurance: AgeAssuranceResult | undefined,
+  ): Promise<{ band: AgeBand; settings: SafetySettings; assured: string | null }> {
+    const now = this.deps.now();
+    guard(() => parseBirthDate(dateOfBirth, now, 'dateOfBirth'));
+    const before = await this.subject(accountId);
+    const profile = await this.q.profile(accountId);
+    // An undeclared account starts from the band it was treated as (docs/safety.md).
+    const current = profile
+      ? { birthDate: parseBirthDate(profile.birthDate, now), assured: null }
+      : { birthDate: anyBirthDateIn(before.band, now), assured: null };
+    const changed = guard(() => changeBirthDate(current, dateOfBirth, now, assurance));
+    const band = bandAt(changed.birthDate, now);
+    const settings = isMinor(band) && band !== before.band ? defaultSettings(band) : before.settings;
+    const text = formatBirthDate(changed.birthDate);
+    if (profile) {
+      await this.q.updateSettings(accountId, JSON.stringify(settings));
+      await this.q.updateBirthDate(accountId, text, changed.assured?.method ?? profile.assuredMethod);
+    } else {
+      await this.q.insertProfile({
+        accountId,
+        birthDate: text,
+        assuredMethod: changed.assured?.method ?? null,
+        settings: JSON.stringify(settings),
+        createdAt: now,
+      });
+    }
+    return { band, settings, assured: changed.assured?.method ?? null };
   }
 }
 
-function toServerError(error: unknown): unknown {
-  if (!(error instanceof SafetyError)) return error;
-  const details = { field: error.field, reason: error.code };
-  switch (error.code) {
-    case 'BIRTH_DATE_MALFORMED':
-    case 'BIRTH_DATE_IN_FUTURE':
-    case 'BIRTH_DATE_TOO_OLD':
-      return new ServerError('BIRTH_DATE_INVALID', error.message, details);
-    case 'AGE_BAND_CHANGE_NEEDS_ASSURANCE':
-      return new ServerError('AGE_BAND_CHANGE_NEEDS_ASSURANCE', error.message, details);
-    case 'SETTING_UNKNOWN':
-    case 'SETTING_VALUE_INVALID':
-      return new ServerError('SETTING_INVALID', error.message, details);
-    default:
-      return new ServerError('VALIDATION_FAILED', error.message, details);
-  }
+/** The relationship of an account to itself (setting changes). */
+const SELF: Relationship = {
+  contact: 'none',
+  blockedByActor: false,
+  blockedByTarget: false,
+  actorIsParent: false,
+};
+
+/** Pending approvals as the account and its parents see them. */
+export function pendingView(rows: readonly ApprovalRow[]) {
+  return rows.map(({ approvalId, key, value, createdAt }) => ({ approvalId, key, value, createdAt }));
+}
+
+/** A date that puts someone in `band` at `now` (the starting point of an undeclared account). */
+function anyBirthDateIn(band: AgeBand, now: number) {
+  const years = band === 'adult' ? 30 : band === 'teen16to17' ? 16 : band === 'teen13to15' ? 14 : 10;
+  const today = new Date(now);
+  return { year: today.getUTCFullYear() - years, month: 1, day: 1 };
 }
