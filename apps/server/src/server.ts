@@ -150,6 +150,7 @@ async function registerUnportedPlugins(app: Api, ctx: AppContext): Promise<void>
     blobs,
     now,
     config: input.moderation,
+    events: ctx.events,
   });
 }
 
