@@ -42,7 +42,7 @@ async function eventually<T>(read: () => Promise<T>, done: (value: T) => boolean
   }
 }
 
-/** Lets the server's after-response risk assessments of earlier requests finish. */
+/** Lets the risk subscriber's assessments of earlier requests (domain events, after commit) finish. */
 const settle = () => new Promise((r) => setTimeout(r, 400));
 
 const storages: Array<{ name: string; postgres?: PostgresOption; skip: () => Promise<string | false> }> = [

@@ -7,10 +7,9 @@ import type { AgeAssurance } from '@safelight/safety';
 import type { DetectionDeployment } from './detection/deployment.js';
 import { ServerError } from './errors.js';
 import type { ModerationConfig } from './routes/reports.js';
-
-import type { RiskConfig } from './routes/risk.js';
-import type { SurfacesConfig } from './routes/surfaces.js';
 import type { WebConfig } from './routes/web.js';
+import type { RiskConfig } from './services/risk.js';
+import type { SurfacesConfig } from './services/surfaces.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
 export const FRANKING_KEY_FILE = 'franking-key';
@@ -69,7 +68,7 @@ export interface ServerConfig {
   sessionTtlMs?: number;
   /** For tests: the clock (ms since the epoch). */
   now?: () => number;
-  /** Safety by design (routes/safety.ts, docs/safety.md). */
+  /** Safety by design (services/safety/, docs/safety.md). */
   safety?: SafetyConfig;
   /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
   moderation?: ModerationConfig;
@@ -84,9 +83,9 @@ export interface ServerConfig {
   detection?: DetectionDeployment | ServerEvaluator;
   /** Serves the built web app (apps/web) at / and /console (routes/web.ts). */
   web?: WebConfig;
-  /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (routes/surfaces.ts). */
+  /** Checks on the unencrypted surfaces: term lists for names, a bank for avatars (services/surfaces.ts). */
   surfaces?: SurfacesConfig;
-  /** The metadata risk engine on live events: its thresholds (routes/risk.ts). */
+  /** The metadata risk engine on live events: its thresholds (services/risk.ts, subscribers/risk.ts). */
   risk?: RiskConfig;
 }
 

@@ -19,11 +19,14 @@ import { ServerError } from './errors.js';
 import { type DomainEvent, type EventBus, InProcessEventBus } from './events.js';
 import { PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
+import { resolveRisk } from './services/risk.js';
 import { readScope, type Scope } from './services/scope.js';
 import { bindServices, type ServiceDeps, type ServiceOverrides, type Services } from './services/services.js';
+import { prepareSurfaces } from './services/surfaces.js';
 import { openPostgresRepository } from './storage/postgres.js';
 import type { DeliveryRepository, SessionRow } from './storage/repository.js';
 import { openSqliteRepository, SQLITE_FILE_NAME } from './storage/sqlite.js';
+import { subscribeRisk } from './subscribers/risk.js';
 import { GroupCommitWriter } from './writer.js';
 
 const SESSION_CACHE_MAX = 10_000;
@@ -71,6 +74,9 @@ export interface ContextOptions {
 
 export async function createContext(input: ServerConfig, options: ContextOptions): Promise<AppContext> {
   const config = resolveConfig(input);
+  // Per-area configuration, checked before anything opens: a bad one names its field.
+  const risk = resolveRisk(input.risk);
+  const surfaces = prepareSurfaces(input.surfaces);
   const frankingKey = await loadFrankingKey(input.franking, config.dataDir);
   const repository =
     config.storage.kind === 'sqlite'
@@ -112,6 +118,9 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     hub,
     metrics,
     safety: input.safety ?? {},
+    risk,
+    surfaces,
+    blobs,
   };
   const overrides = options.services ?? {};
   const reads = bindServices(readScope(repository), deps, overrides);
@@ -149,7 +158,7 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     return session;
   }
 
-  return {
+  const ctx: AppContext = {
     config,
     input,
     repository,
@@ -179,12 +188,16 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     sessionFor,
     async close() {
       hub.closeAll();
-      // Subscribers may still write what committed events asked for: let them, then stop.
+      // Subscribers finish what they started (their writes need the writer), then stop listening.
       await events.idle();
+      for (const stop of subscribers) stop();
       await writer.close();
       await events.close();
       await detection?.close();
       await repository.close();
     },
   };
+  // Subscribers: what reacts to committed domain events (stopped by close()).
+  const subscribers = [subscribeRisk(ctx)];
+  return ctx;
 }

@@ -39,7 +39,7 @@ export type ServerErrorCode =
   | 'STORAGE_FAILED'
   | 'SHUTTING_DOWN'
   | 'INTERNAL'
-  // safety (routes/safety.ts, docs/safety.md)
+  // safety (services/safety/, docs/safety.md)
   | 'POLICY_REFUSED'
   | 'BIRTH_DATE_REQUIRED'
   | 'BIRTH_DATE_INVALID'

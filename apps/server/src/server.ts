@@ -6,12 +6,8 @@ import { type AppContext, createContext } from './context.js';
 import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { type Api, createHttp } from './http.js';
 import { deviceRoutes } from './routes/device/index.js';
-import { frictionRoutes } from './routes/friction.js';
 import { publicRoutes } from './routes/public/index.js';
 import { reportRoutes } from './routes/reports.js';
-import { riskRoutes } from './routes/risk.js';
-import { safetyRoutes } from './routes/safety.js';
-import { surfaceRoutes } from './routes/surfaces.js';
 import { webRoutes } from './routes/web.js';
 import type { ServiceOverrides } from './services/services.js';
 import type { DeliveryRepository, InboxItem } from './storage/repository.js';
@@ -124,10 +120,6 @@ function authenticator(ctx: AppContext) {
 async function registerUnportedPlugins(app: Api, ctx: AppContext): Promise<void> {
   const { input, repository, writer, blobs, now } = ctx;
   const authenticate = authenticator(ctx);
-  await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
-  await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
-  await app.register(riskRoutes, { repository, writer, now, config: input.risk });
-  await app.register(frictionRoutes, { repository, authenticate, now, safety: input.safety });
   const evidenceKey = await loadOrCreateSecret(ctx.config.dataDir, EVIDENCE_KEY_FILE);
   await app.register(reportRoutes, {
     repository,
@@ -139,6 +131,7 @@ async function registerUnportedPlugins(app: Api, ctx: AppContext): Promise<void>
     blobs,
     now,
     config: input.moderation,
+    events: ctx.events,
   });
 }
 

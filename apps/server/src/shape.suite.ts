@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { startTestServer, TestDevice, type TestStorage, uniqueHandle } from './server.test-support.js';
 import type { AccountService } from './services/accounts.js';
-import type { SafetyService } from './services/safety.js';
+import type { SafetyService } from './services/safety/policy.js';
 
 /**
  * The server's shape holds its promises (docs/server.md): a write is one transaction across

@@ -5,3 +5,5 @@ export * as accounts from './accounts.js';
 export * from './common.js';
 export * as delivery from './delivery.js';
 export * as detection from './detection.js';
+export * as safety from './safety.js';
+export * as surfaces from './surfaces.js';

@@ -1,7 +1,7 @@
 // A thin typed wrapper over the delivery server's HTTP API (docs/delivery.md). It knows routes and
 // shapes; it knows nothing about MLS or franking. Errors come back as ServerError with the server's
 // stable code, or ClientError CLIENT_NETWORK_ERROR when the server cannot be reached.
-import type { delivery } from '@safelight/api';
+import type { delivery, safety } from '@safelight/api';
 import type { DeviceDetectionDownload } from '@safelight/detection/device';
 import { ClientError, ServerError } from './errors.js';
 
@@ -32,14 +32,9 @@ export interface ReportSubmission {
 /**
  * A safety notice for a minor (friction): an account they are in touch with reached the risk
  * engine's friction threshold. Says which account and how the minor knows it, never why or the score.
+ * The server's contract (@safelight/api `safety.SafetyNotice`).
  */
-export interface SafetyNotice {
-  readonly kind: 'risk-friction';
-  readonly accountId: string;
-  readonly relations: ReadonlyArray<'contact' | 'contact-request' | 'conversation'>;
-  readonly message: string;
-  readonly actions: ReadonlyArray<{ kind: 'block' | 'report' | 'talk-to-someone-you-trust'; label: string }>;
-}
+export type SafetyNotice = safety.SafetyNotice;
 
 /** A decision taken on this account, with its statement of reasons (docs/reporting.md). */
 export interface Notice {
@@ -202,7 +197,7 @@ export class ServerApi {
     return this.request('POST', '/v1/reports', submission);
   }
 
-  safetyMe(): Promise<{ accountId: string; band: string; settings: { mediaFrom?: string } }> {
+  safetyMe(): Promise<safety.SafetyMe> {
     return this.request('GET', '/v1/safety/me');
   }
 
@@ -210,11 +205,11 @@ export class ServerApi {
     return this.request('GET', '/v1/safety/notices');
   }
 
-  safetyContacts(): Promise<{ contacts: string[] }> {
+  safetyContacts(): Promise<safety.Contacts> {
     return this.request('GET', '/v1/safety/contacts');
   }
 
-  safetyContactRequests(): Promise<{ incoming: Array<{ accountId: string; createdAt: number }> }> {
+  safetyContactRequests(): Promise<safety.ContactRequests> {
     return this.request('GET', '/v1/safety/contact-requests');
   }
 
@@ -229,7 +224,7 @@ export class ServerApi {
     return this.request('POST', `/v1/safety/${path}`, { accountId });
   }
 
-  safetySetting(key: string, value: unknown): Promise<{ status?: string }> {
+  safetySetting(key: string, value: unknown): Promise<safety.SettingAnswer> {
     return this.request('PUT', '/v1/safety/settings', { key, value });
   }
 

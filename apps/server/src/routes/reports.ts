@@ -41,6 +41,7 @@ import sharp from 'sharp';
 import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
+import type { EventBus } from '../events.js';
 import type { EvidenceFiles, EvidenceVault } from '../evidence.js';
 import { appendAudit, caseForSubject } from '../moderation-cases.js';
 import { reportingQueries, type StoredReport } from '../storage/reporting-repository.js';
@@ -89,6 +90,8 @@ export interface ReportRoutesOptions {
   blobs: BlobStore;
   now: () => number;
   config?: ModerationConfig | undefined;
+  /** Where `report.received` is published after the report commits (the risk engine listens). */
+  events?: EventBus | undefined;
 }
 
 const b64u = (maxLength: number) => ({ type: 'string', pattern: '^[A-Za-z0-9_-]*$', maxLength });
@@ -373,7 +376,7 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
       // attachment is proven to be exactly what was sent. Kept sealed, one file each.
       const attachmentChecks = await preserveAttachments(reportId, request.body.messages);
       const at = now();
-      const caseId = await writer.submit(async (tx) => {
+      const caseId = await writer.submit(async (tx, operation) => {
         const q = reportingQueries(tx);
         const found = await caseForSubject(q, intake.subjectAccountId, at);
         await q.appendEvent(found.caseId, {
@@ -417,6 +420,19 @@ export const reportRoutes = fp(async (app: FastifyInstance, options: ReportRoute
           caseId: found.caseId,
           details: { reportId, verified: intake.verifiedCount, parts: messages.length },
         });
+        // TODO(moderation port): the moderation service emits this through scope.emit.
+        operation.afterCommit(() =>
+          options.events?.publish([
+            {
+              type: 'report.received',
+              at,
+              reportId,
+              caseId: found.caseId,
+              reporterAccountId,
+              subjectAccountId: intake.subjectAccountId,
+            },
+          ]),
+        );
         return found.caseId;
       });
       reply.code(201);

@@ -1,12 +1,17 @@
 import type { frankStamper, ServerFrankingKey } from '@safelight/franking';
+import type { BlobStore } from '../blobs.js';
 import type { ResolvedConfig, SafetyConfig } from '../config.js';
 import type { PushHub } from '../hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import { AccountService } from './accounts.js';
 import { DeliveryService } from './delivery.js';
 import { DetectionService } from './detection.js';
-import { SafetyService } from './safety.js';
+import { type ResolvedRisk, RiskService } from './risk.js';
+import { ContactService } from './safety/contacts.js';
+import { ParentService } from './safety/parents.js';
+import { SafetyService } from './safety/policy.js';
 import type { Scope } from './scope.js';
+import { type PreparedSurfaces, SurfaceService } from './surfaces.js';
 
 /** What services share across transactions: configuration, clock, keys and process-wide parts. */
 export interface ServiceDeps {
@@ -17,6 +22,12 @@ export interface ServiceDeps {
   readonly hub: PushHub;
   readonly metrics: ServerMetrics;
   readonly safety: SafetyConfig;
+  /** The risk engine's thresholds and weights, checked at start. */
+  readonly risk: ResolvedRisk;
+  /** Term lists and the bank of the unencrypted surfaces, built at start. */
+  readonly surfaces: PreparedSurfaces;
+  /** Where accepted avatars are stored (content-addressed). */
+  readonly blobs: BlobStore;
 }
 
 /** Every service, bound to one scope (one write transaction, or the database for reads). */
@@ -25,6 +36,10 @@ export interface Services {
   readonly delivery: DeliveryService;
   readonly detection: DetectionService;
   readonly safety: SafetyService;
+  readonly contacts: ContactService;
+  readonly parents: ParentService;
+  readonly risk: RiskService;
+  readonly surfaces: SurfaceService;
 }
 
 export type ServiceName = keyof Services;
@@ -44,6 +59,10 @@ const FACTORIES: {
   delivery: (scope, deps, services) => new DeliveryService(scope, deps, services),
   detection: (scope, deps) => new DetectionService(scope, deps),
   safety: (scope, deps) => new SafetyService(scope, deps),
+  contacts: (scope, deps, services) => new ContactService(scope, deps, services),
+  parents: (scope, deps, services) => new ParentService(scope, deps, services),
+  risk: (scope, deps, services) => new RiskService(scope, deps, services),
+  surfaces: (scope, deps) => new SurfaceService(scope, deps),
 };
 
 /**

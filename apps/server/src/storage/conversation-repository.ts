@@ -5,7 +5,7 @@ import type { Db } from './schema.js';
  * Who starts conversations (migration 0007_conversations): the metadata the delivery server sees
  * anyway under MLS — a group's creation by an authenticated device, and commits that add other
  * accounts' devices. Nothing here is content. It feeds the risk engine's conversation-burst
- * signals (routes/risk.ts). Writes run inside the delivery transaction that creates the group or
+ * signals (services/risk.ts). Writes run inside the delivery transaction that creates the group or
  * accepts the commit, so the record and the membership can never disagree.
  */
 

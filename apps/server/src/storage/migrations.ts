@@ -208,7 +208,7 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
-    // Unencrypted surfaces (routes/surfaces.ts): public display names, descriptions and avatars.
+    // Unencrypted surfaces (services/surfaces.ts): public display names, descriptions and avatars.
     '0005_surfaces': {
       async up(db: Kysely<unknown>) {
         await db.schema
@@ -219,7 +219,7 @@ export function deliveryMigrations(flavor: SqlFlavor): Record<string, Migration>
           .execute();
       },
     },
-    // The metadata risk engine's latest verdict per account (routes/risk.ts, docs/safety.md).
+    // The metadata risk engine's latest verdict per account (services/risk.ts, docs/safety.md).
     '0006_risk': {
       async up(db: Kysely<unknown>) {
         await db.schema

@@ -2,7 +2,7 @@ import type { DeliveryQueries } from './repository.js';
 import type { Database, Db } from './schema.js';
 
 /**
- * Storage of the safety routes (routes/safety.ts), over the same database and single writer as
+ * Storage of the safety services (services/safety/), over the same database and single writer as
  * delivery: writes run inside `writer.submit` transactions, reads on the repository. Tables come
  * from migration 0002_safety. Times are ms since the epoch; settings are one JSON object per
  * account; a contact request A -> B is the row (A, B, 'requested'); accepted contacts are two

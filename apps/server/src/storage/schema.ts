@@ -80,7 +80,7 @@ export interface InboxTable {
   frank: Uint8Array | null;
 }
 
-// ---- safety by design (migration 0002_safety, services/safety.ts) ----
+// ---- safety by design (migration 0002_safety, services/safety/) ----
 // A contact request A -> B is the row (A, B, 'requested'); accepted contacts are two rows (A, B) and
 // (B, A) in state 'accepted'. Settings are one JSON object per account.
 export interface SafetyProfilesTable {

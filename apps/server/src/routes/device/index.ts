@@ -10,6 +10,7 @@ import { createGroup, getGroup, postCommit } from './groups.js';
 import { ackInbox, inbox } from './inbox.js';
 import { claimKeyPackages, uploadKeyPackages } from './key-packages.js';
 import { postMessage } from './messages.js';
+import { safetyRoutes } from './safety/index.js';
 import { webSocket } from './websocket.js';
 
 /**
@@ -40,5 +41,6 @@ export async function deviceRoutes(app: Api, ctx: AppContext): Promise<void> {
     uploadBlob,
     getBlob,
     detectionRoutes,
+    ...safetyRoutes,
   ]);
 }
