@@ -4,3 +4,5 @@
 export * as accounts from './accounts.js';
 export * from './common.js';
 export * as delivery from './delivery.js';
+export * as moderation from './moderation.js';
+export * as reports from './reports.js';
