@@ -6,11 +6,10 @@ import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import type { DetectionDeployment } from './detection/deployment.js';
 import { ServerError } from './errors.js';
-import type { ModerationConfig } from './routes/reports.js';
-
 import type { RiskConfig } from './routes/risk.js';
 import type { SurfacesConfig } from './routes/surfaces.js';
 import type { WebConfig } from './routes/web.js';
+import type { ModerationConfig } from './services/moderation/config.js';
 
 export const DEFAULT_DATA_DIR = '.safelight/data';
 export const FRANKING_KEY_FILE = 'franking-key';
@@ -71,7 +70,7 @@ export interface ServerConfig {
   now?: () => number;
   /** Safety by design (routes/safety.ts, docs/safety.md). */
   safety?: SafetyConfig;
-  /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
+  /** Reports and moderation: staff accounts and report limits (services/moderation.ts, docs/reporting.md). */
   moderation?: ModerationConfig;
   /**
    * The detection mode the platform runs (docs/detection-modes.md). A deployment

@@ -1,20 +1,20 @@
 import websocket from '@fastify/websocket';
 import type { ServerFrankingKey } from '@safelight/franking';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { loadOrCreateSecret, type ResolvedConfig, type ServerConfig } from './config.js';
+import type { ResolvedConfig, ServerConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
 import { type PreparedDetection, prepareDetection } from './detection/deployment.js';
-import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { type Api, createHttp } from './http.js';
 import { detectionRoutes } from './routes/detection.js';
 import { deviceRoutes } from './routes/device/index.js';
 import { frictionRoutes } from './routes/friction.js';
 import { publicRoutes } from './routes/public/index.js';
-import { reportRoutes } from './routes/reports.js';
 import { riskRoutes } from './routes/risk.js';
 import { safetyRoutes } from './routes/safety.js';
+import { staffRoutes } from './routes/staff/index.js';
 import { surfaceRoutes } from './routes/surfaces.js';
 import { webRoutes } from './routes/web.js';
+import { sweepExpiredEvidence } from './services/moderation/retention.js';
 import type { ServiceOverrides } from './services/services.js';
 import type { DeliveryRepository, InboxItem } from './storage/repository.js';
 
@@ -67,6 +67,7 @@ export async function createServer(
     if (input.web) await app.register(webRoutes, { config: input.web });
     await app.register(async (scope) => publicRoutes(scope as Api, ctx));
     await app.register(async (scope) => deviceRoutes(scope as Api, ctx));
+    await app.register(async (scope) => staffRoutes(scope as Api, ctx));
     await registerUnportedPlugins(app, ctx);
     // Detection last: a mode may start processes or worker threads, stopped again on failure.
     const api = app;
@@ -98,6 +99,17 @@ export async function createServer(
     ctx.write((s) => s.accounts.deleteExpired()).catch(() => {});
   }, 60_000);
   sweeper.unref();
+  // Evidence whose preservation period ended: deleted hourly by default (moderation.sweepIntervalMs).
+  const evidenceEvery = input.moderation?.sweepIntervalMs ?? 3_600_000;
+  const evidenceSweeper =
+    evidenceEvery > 0
+      ? setInterval(() => {
+          sweepExpiredEvidence(ctx, ctx.now()).catch((error: unknown) =>
+            http.log.error({ err: error }, 'evidence sweep failed'),
+          );
+        }, evidenceEvery)
+      : undefined;
+  evidenceSweeper?.unref();
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;
@@ -120,6 +132,7 @@ export async function createServer(
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(evidenceSweeper);
         ctx.hub.closeAll();
         await http.close();
         await detection?.close();
@@ -145,20 +158,8 @@ async function registerUnportedPlugins(app: Api, ctx: AppContext): Promise<void>
   const authenticate = authenticator(ctx);
   await app.register(safetyRoutes, { repository, writer, authenticate, now, config: input.safety });
   await app.register(surfaceRoutes, { repository, writer, blobs, authenticate, now, config: input.surfaces });
-  await app.register(riskRoutes, { repository, writer, now, config: input.risk });
+  await app.register(riskRoutes, { repository, writer, now, config: input.risk, events: ctx.events });
   await app.register(frictionRoutes, { repository, authenticate, now, safety: input.safety });
-  const evidenceKey = await loadOrCreateSecret(ctx.config.dataDir, EVIDENCE_KEY_FILE);
-  await app.register(reportRoutes, {
-    repository,
-    writer,
-    authenticate,
-    frankingKey: ctx.frankingKey,
-    vault: new EvidenceVault(evidenceKey),
-    evidenceFiles: new EvidenceFiles(`${ctx.config.dataDir}/evidence`, evidenceKey),
-    blobs,
-    now,
-    config: input.moderation,
-  });
 }
 
 /** createServer + listen: resolves once the server accepts connections. */

@@ -1,14 +1,14 @@
 // Detection around end-to-end encrypted messages (docs/detection-modes.md): the client half's
 // provisioning to devices (GET /v1/detection/device and the mode's own routes) and the server
 // half judging what a sender's device prepared (POST /v1/detection/evaluate). A verdict opens or
-// extends the sender's case (moderation-cases.ts recordMatch); the sender never learns it.
+// extends the sender's case (services/moderation.ts recordMatch); the sender never learns it.
 import type { DetectionVerdict } from '@safelight/detection';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { PreparedDetection } from '../detection/deployment.js';
 import { detectionRefusal } from '../detection/refusal.js';
 import { fromB64u, toB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
-import { recordMatch } from '../moderation-cases.js';
+import { recordMatch } from '../services/moderation.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
 

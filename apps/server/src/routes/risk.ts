@@ -15,7 +15,8 @@ import {
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Kysely } from 'kysely';
-import { recordMatch } from '../moderation-cases.js';
+import type { EventBus } from '../events.js';
+import { recordMatch } from '../services/moderation.js';
 import { conversationQueries } from '../storage/conversation-repository.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
@@ -32,6 +33,8 @@ export interface RiskRoutesOptions {
   writer: GroupCommitWriter;
   now: () => number;
   config?: RiskConfig | undefined;
+  /** Domain events: a report re-scores its subject (POST /v1/reports is on the device plugin). */
+  events?: EventBus;
 }
 
 type RiskDb = Kysely<{
@@ -219,6 +222,13 @@ export const riskRoutes = fp(async (app: FastifyInstance, options: RiskRoutesOpt
     }
     return [];
   };
+
+  const unsubscribe = options.events?.subscribe('report.received', (event) => {
+    assess(event.subjectAccountId).catch((error: unknown) =>
+      app.log.error({ err: error }, 'risk assessment failed'),
+    );
+  });
+  if (unsubscribe) app.addHook('onClose', async () => unsubscribe());
 
   app.addHook('onResponse', async (request, reply) => {
     if (request.method !== 'POST' || reply.statusCode >= 300) return;

@@ -9,7 +9,7 @@ import type { Kysely } from 'kysely';
 import type { BlobStore } from '../blobs.js';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
-import { recordMatch } from '../moderation-cases.js';
+import { recordMatch } from '../services/moderation.js';
 import type { DeliveryRepository, SessionRow } from '../storage/repository.js';
 import type { GroupCommitWriter } from '../writer.js';
 

@@ -4,6 +4,8 @@ import type { PushHub } from '../hub.js';
 import type { ServerMetrics } from '../metrics.js';
 import { AccountService } from './accounts.js';
 import { DeliveryService } from './delivery.js';
+import type { ModerationDeps } from './moderation/deps.js';
+import { ModerationService } from './moderation.js';
 import { SafetyService } from './safety.js';
 import type { Scope } from './scope.js';
 
@@ -16,6 +18,8 @@ export interface ServiceDeps {
   readonly hub: PushHub;
   readonly metrics: ServerMetrics;
   readonly safety: SafetyConfig;
+  /** Staff directory, evidence vault and files, franking keyring, NCMEC filer (moderation). */
+  readonly moderation: ModerationDeps;
 }
 
 /** Every service, bound to one scope (one write transaction, or the database for reads). */
@@ -23,6 +27,7 @@ export interface Services {
   readonly accounts: AccountService;
   readonly delivery: DeliveryService;
   readonly safety: SafetyService;
+  readonly moderation: ModerationService;
 }
 
 export type ServiceName = keyof Services;
@@ -41,6 +46,7 @@ const FACTORIES: {
   accounts: (scope, deps, services) => new AccountService(scope, deps, services),
   delivery: (scope, deps, services) => new DeliveryService(scope, deps, services),
   safety: (scope, deps) => new SafetyService(scope, deps),
+  moderation: (scope, deps, services) => new ModerationService(scope, deps, services),
 };
 
 /**
