@@ -1,6 +1,7 @@
-// The staff API (apps/server/src/routes/reports.ts) as the console uses it. The shapes mirror
-// packages/reporting's (CaseState, CaseEvent, AuditEntry, TransparencyReport); they are written out
-// here because that package's runtime (NCMEC client, XML) does not belong in the browser bundle.
+// The staff API (apps/server/src/routes/staff/*) as the console uses it. Response shapes are the
+// contract's (@safelight/api, imported as types only: packages/reporting's runtime — NCMEC client,
+// XML — does not belong in the browser bundle).
+import type { moderation } from '@safelight/api';
 
 /** Decisions the server accepts in a `decide` event (packages/reporting DECISIONS, same order). */
 export const DECISIONS = [
@@ -28,138 +29,22 @@ export type Priority = (typeof PRIORITIES)[number];
 export const CASE_STATUSES = ['open', 'escalated', 'decided', 'appealed', 'reversed'] as const;
 export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-export interface CaseState {
-  readonly status: CaseStatus;
-  readonly priority: Priority;
-  readonly priorityOverridden: boolean;
-  readonly openedAt: number;
-  readonly dueAt: number;
-  readonly firstActionAt?: number;
-  readonly assigneeId?: string;
-  readonly decision?: Decision;
-  readonly reportCount: number;
-  readonly revealCount: number;
-  readonly lastEvidenceAt: number;
-  readonly heldUntil?: number;
-  readonly evidenceDeleted: boolean;
-}
-
-export interface QueueCase extends CaseState {
-  readonly caseId: string;
-  readonly subjectAccountId: string;
-  /** The latest NCMEC incident type a reporter or match gave, if any. */
-  readonly category?: string;
-  /** What opened or extended the case: "user", "hash-match", "mode", "signal". */
-  readonly sources?: readonly string[];
-}
-
-export interface CaseEvent {
-  readonly type: string;
-  readonly at: number;
-  readonly actorId?: string;
-  readonly reportId?: string;
-  readonly priority?: Priority;
-  readonly category?: string;
-  readonly source?: 'hash-match' | 'mode' | 'signal';
-  readonly detail?: string;
-  readonly itemId?: string;
-  readonly assigneeId?: string;
-  readonly text?: string;
-  readonly decision?: Decision;
-  readonly reason?: string;
-  readonly until?: number;
-}
-
-export type Verification =
-  | { readonly verified: true; readonly keyId: string }
-  | { readonly verified: false; readonly reason: string; readonly detail?: string };
-
-export interface PreservedAttachment {
-  readonly digest: string;
-  readonly size: number;
-  readonly mediaType: string;
-  /** The preserved file's index in its report, when the server could open the attachment. */
-  readonly file?: number;
-  readonly opened?: boolean;
-  readonly reason?: string;
-}
-
-export interface PreservedMessage {
-  readonly conversationId: string;
-  readonly messageId: string;
-  readonly senderAccountId: string;
-  readonly receivedAt: number;
-  readonly text: string;
-  readonly contentType?: string;
-  readonly attachments: readonly PreservedAttachment[];
-  readonly verification?: Verification;
-}
-
-export interface ReportBody {
-  readonly deleted?: boolean;
-  readonly category?: string;
-  readonly signals?: { meetingArranged?: boolean; sextortion?: boolean; liveAbuse?: boolean };
-  readonly comment?: string;
-  readonly messages?: readonly PreservedMessage[];
-}
-
-export interface CaseReport {
-  readonly reportId: string;
-  readonly reporterAccountId: string;
-  readonly createdAt: number;
-  readonly body: ReportBody;
-}
-
-export interface CaseDetail {
-  readonly caseId: string;
-  readonly subjectAccountId: string;
-  readonly state: CaseState;
-  readonly evidenceExpiresAt: number;
-  readonly events: readonly CaseEvent[];
-  readonly reports: readonly CaseReport[];
-}
-
-export interface NcmecRecord {
-  readonly caseId: string;
-  readonly state: string;
-  readonly reportId?: string;
-  readonly files: readonly unknown[];
-  readonly submitAttempts: number;
-  readonly finishAttempts: number;
-  readonly updatedAt: string;
-}
-
-export interface AuditEntry {
-  readonly seq: number;
-  readonly at: number;
-  readonly actorId: string;
-  readonly role: string;
-  readonly action: string;
-  readonly caseId?: string;
-  readonly details?: Record<string, unknown>;
-  readonly prevHash: string;
-  readonly hash: string;
-}
-
-export type AuditChainCheck =
-  | { readonly ok: true; readonly head: string }
-  | { readonly ok: false; readonly brokenAt: number; readonly reason: string };
-
-export type Count = number | `<${number}`;
-
-export interface TransparencyReport {
-  readonly from: number;
-  readonly to: number;
-  readonly suppressBelow: number;
-  readonly reportsBySource: Record<string, Count>;
-  readonly casesByCategory: Record<string, Count>;
-  readonly decisions: Record<string, Count>;
-  readonly medianTimeToActionMs: number | null;
-  readonly ncmecReports: Count;
-  readonly accountsActioned: Count;
-  readonly appeals: Count;
-  readonly reversals: Count;
-}
+// The JSON views: Static<> of the server's contract (packages/api/src/moderation.ts), type-only, so
+// the console and the server cannot disagree on a shape and nothing of TypeBox reaches the bundle.
+export type CaseState = moderation.CaseState;
+export type QueueCase = moderation.QueueCase;
+export type CaseEvent = moderation.CaseEvent;
+export type Verification = moderation.Verification;
+export type PreservedAttachment = moderation.PreservedAttachment;
+export type PreservedMessage = moderation.PreservedMessage;
+export type ReportBody = moderation.ReportBody;
+export type CaseReport = moderation.CaseReport;
+export type CaseDetail = moderation.CaseView;
+export type NcmecRecord = moderation.NcmecRecord;
+export type AuditEntry = moderation.AuditEntry;
+export type AuditChainCheck = moderation.AuditChainCheck;
+export type TransparencyReport = moderation.TransparencyReport;
+export type Count = TransparencyReport['ncmecReports'];
 
 /** An error answer of the server (RFC 9457 problem details: `code`, `detail`) or a network failure. */
 export class ApiError extends Error {
@@ -221,7 +106,7 @@ export class StaffApi {
     return this.json('GET', `/v1/mod/cases/${encodeURIComponent(caseId)}`);
   }
 
-  event(caseId: string, event: Record<string, unknown>): Promise<{ caseId: string; state: CaseState }> {
+  event(caseId: string, event: moderation.StaffEvent): Promise<moderation.CaseAnswer> {
     return this.json('POST', `/v1/mod/cases/${encodeURIComponent(caseId)}/events`, event);
   }
 
