@@ -172,7 +172,8 @@ describe('moderation service and staff routes', () => {
         }),
       );
       assert.equal(
-        (await ctx.read().moderation.listCases(staff.auditor))[0]?.internalNote,
+        ((await ctx.read().moderation.listCases(staff.auditor))[0] as { internalNote?: string })
+          ?.internalNote,
         'not for the wire',
       );
       const queue = await call(
