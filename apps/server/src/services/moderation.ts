@@ -31,7 +31,7 @@ import { noticesOf } from './moderation/notices.js';
 import { type OpenedReport, openReports } from './moderation/reports.js';
 import { permit, sha256 } from './moderation/staff.js';
 import type { Scope } from './scope.js';
-import type { ServiceDeps, Services } from './services.js';
+import type { ServiceDeps } from './services.js';
 
 export { type MatchInput, recordMatch } from './moderation/cases.js';
 export type { ModerationConfig, NcmecConfig, StaffMember } from './moderation/config.js';
@@ -47,7 +47,6 @@ export class ModerationService {
   constructor(
     private readonly scope: Scope,
     private readonly deps: ServiceDeps,
-    _services: Services,
   ) {
     this.q = reportingQueries(scope.tx);
     this.m = deps.moderation;

@@ -46,7 +46,7 @@ const FACTORIES: {
   accounts: (scope, deps, services) => new AccountService(scope, deps, services),
   delivery: (scope, deps, services) => new DeliveryService(scope, deps, services),
   safety: (scope, deps) => new SafetyService(scope, deps),
-  moderation: (scope, deps, services) => new ModerationService(scope, deps, services),
+  moderation: (scope, deps) => new ModerationService(scope, deps),
 };
 
 /**
