@@ -6,8 +6,8 @@ import type { ServerFrankingKey } from '@safelight/franking';
 import type { AgeAssurance } from '@safelight/safety';
 import type { DetectionDeployment } from './detection/deployment.js';
 import { ServerError } from './errors.js';
-import type { ModerationConfig } from './routes/reports.js';
 import type { WebConfig } from './routes/web.js';
+import type { ModerationConfig } from './services/moderation/config.js';
 import type { RiskConfig } from './services/risk.js';
 import type { SurfacesConfig } from './services/surfaces.js';
 
@@ -70,7 +70,7 @@ export interface ServerConfig {
   now?: () => number;
   /** Safety by design (services/safety/, docs/safety.md). */
   safety?: SafetyConfig;
-  /** Reports and moderation: staff accounts and report limits (routes/reports.ts, docs/reporting.md). */
+  /** Reports and moderation: staff accounts and report limits (services/moderation.ts, docs/reporting.md). */
   moderation?: ModerationConfig;
   /**
    * The detection mode the platform runs (docs/detection-modes.md). A deployment

@@ -19,6 +19,7 @@ import { ServerError } from './errors.js';
 import { type DomainEvent, type EventBus, InProcessEventBus } from './events.js';
 import { PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
+import { createModerationDeps } from './services/moderation/deps.js';
 import { resolveRisk } from './services/risk.js';
 import { readScope, type Scope } from './services/scope.js';
 import { bindServices, type ServiceDeps, type ServiceOverrides, type Services } from './services/services.js';
@@ -110,6 +111,35 @@ export async function createContext(input: ServerConfig, options: ContextOptions
   const events = new InProcessEventBus((error, event) =>
     options.log().error({ err: error, event: event.type }, 'event handler failed'),
   );
+  const overrides = options.services ?? {};
+  let reads!: Services;
+  const write = <T>(fn: (services: Services, scope: Scope) => Promise<T>): Promise<T> =>
+    writer.submit(async (tx, operation) => {
+      const emitted: DomainEvent[] = [];
+      const scope: Scope = {
+        tx,
+        writable: true,
+        emit: (event) => emitted.push(event),
+        afterCommit: (after) => operation.afterCommit(after),
+      };
+      const result = await fn(bindServices(scope, deps, overrides), scope);
+      if (emitted.length > 0) operation.afterCommit(() => events.publish(emitted));
+      return result;
+    });
+  let moderation: ServiceDeps['moderation'];
+  try {
+    moderation = await createModerationDeps({
+      config: input.moderation,
+      dataDir: config.dataDir,
+      frankingKey,
+      blobs,
+      access: { read: () => reads, write },
+    });
+  } catch (error) {
+    await writer.close();
+    await repository.close();
+    throw error;
+  }
   const deps: ServiceDeps = {
     config,
     now,
@@ -121,9 +151,22 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     risk,
     surfaces,
     blobs,
+    moderation,
   };
-  const overrides = options.services ?? {};
-  const reads = bindServices(readScope(repository), deps, overrides);
+  reads = bindServices(readScope(repository), deps, overrides);
+  // A "report-to-ncmec" decision files the case "as soon as reasonably possible" (18 USC 2258A),
+  // but not inside the moderator's request: in the background, retried by the filer, resumable
+  // with POST /v1/mod/cases/:caseId/ncmec.
+  const filer = moderation.ncmec;
+  if (filer)
+    events.subscribe('case.decided', (event) => {
+      if (event.decision !== 'report-to-ncmec') return;
+      filer
+        .file(event.caseId, 'system')
+        .catch((error: unknown) =>
+          options.log().error({ err: error, caseId: event.caseId }, 'NCMEC filing did not complete'),
+        );
+    });
   // Last: a mode may start processes or worker threads; everything opened so far closes on failure.
   let detection: ServerDetectionMode | undefined;
   try {
@@ -172,19 +215,7 @@ export async function createContext(input: ServerConfig, options: ContextOptions
     deps,
     now,
     read: () => reads,
-    write: (fn) =>
-      writer.submit(async (tx, operation) => {
-        const emitted: DomainEvent[] = [];
-        const scope: Scope = {
-          tx,
-          writable: true,
-          emit: (event) => emitted.push(event),
-          afterCommit: (after) => operation.afterCommit(after),
-        };
-        const result = await fn(bindServices(scope, deps, overrides), scope);
-        if (emitted.length > 0) operation.afterCommit(() => events.publish(emitted));
-        return result;
-      }),
+    write,
     sessionFor,
     async close() {
       hub.closeAll();

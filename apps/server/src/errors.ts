@@ -48,7 +48,7 @@ export type ServerErrorCode =
   | 'CONTACT_REQUEST_NOT_FOUND'
   | 'PARENT_LINK_NOT_FOUND'
   | 'APPROVAL_NOT_FOUND'
-  // reports and moderation (routes/reports.ts)
+  // reports and moderation (services/moderation.ts)
   | 'FORBIDDEN'
   | 'REPORT_TOO_LARGE'
   // detection (routes/detection.ts, detection/*, docs/detection-modes.md)

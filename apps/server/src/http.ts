@@ -66,11 +66,7 @@ export function fromContract<const C extends RouteContract>(
   return { method: contract.method, url: contract.url, schema };
 }
 
-export async function createHttp(
-  config: ResolvedConfig,
-  metrics: ServerMetrics,
-  options: { requireResponseSchemas: boolean },
-): Promise<Api> {
+export async function createHttp(config: ResolvedConfig, metrics: ServerMetrics): Promise<Api> {
   const { limits } = config;
   const app = Fastify({
     logger:
@@ -93,7 +89,7 @@ export async function createHttp(
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  if (options.requireResponseSchemas) app.addHook('onRoute', requireResponseSchema);
+  app.addHook('onRoute', requireResponseSchema);
 
   app.setErrorHandler(
     (error: Error & { code?: string; statusCode?: number; validation?: unknown }, request, reply) => {

@@ -1,14 +1,14 @@
 import websocket from '@fastify/websocket';
 import type { ServerFrankingKey } from '@safelight/franking';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { loadOrCreateSecret, type ResolvedConfig, type ServerConfig } from './config.js';
+import type { FastifyInstance } from 'fastify';
+import type { ResolvedConfig, ServerConfig } from './config.js';
 import { type AppContext, createContext } from './context.js';
-import { EVIDENCE_KEY_FILE, EvidenceFiles, EvidenceVault } from './evidence.js';
 import { type Api, createHttp } from './http.js';
 import { deviceRoutes } from './routes/device/index.js';
 import { publicRoutes } from './routes/public/index.js';
-import { reportRoutes } from './routes/reports.js';
+import { staffRoutes } from './routes/staff/index.js';
 import { webRoutes } from './routes/web.js';
+import { sweepExpiredEvidence } from './services/moderation/retention.js';
 import type { ServiceOverrides } from './services/services.js';
 import type { DeliveryRepository, InboxItem } from './storage/repository.js';
 
@@ -53,14 +53,13 @@ export async function createServer(
     log: () => app?.log ?? { error: () => {}, warn: () => {} },
   });
   try {
-    // TODO(server-shape): true once every plugin is under routes/{public,device,staff}.
-    app = await createHttp(ctx.config, ctx.metrics, { requireResponseSchemas: false });
+    app = await createHttp(ctx.config, ctx.metrics);
     app.decorateRequest('session', null);
     await app.register(websocket, { options: { maxPayload: 64 * 1024 } });
     if (input.web) await app.register(webRoutes, { config: input.web });
     await app.register(async (scope) => publicRoutes(scope as Api, ctx));
     await app.register(async (scope) => deviceRoutes(scope as Api, ctx));
-    await registerUnportedPlugins(app, ctx);
+    await app.register(async (scope) => staffRoutes(scope as Api, ctx));
     await app.ready();
   } catch (error) {
     await app?.close();
@@ -76,6 +75,17 @@ export async function createServer(
     if (ctx.detection?.finish) ctx.write((s) => s.detection.challenges.sweep(ctx.now())).catch(() => {});
   }, 60_000);
   sweeper.unref();
+  // Evidence whose preservation period ended: deleted hourly by default (moderation.sweepIntervalMs).
+  const evidenceEvery = input.moderation?.sweepIntervalMs ?? 3_600_000;
+  const evidenceSweeper =
+    evidenceEvery > 0
+      ? setInterval(() => {
+          sweepExpiredEvidence(ctx, ctx.now()).catch((error: unknown) =>
+            http.log.error({ err: error }, 'evidence sweep failed'),
+          );
+        }, evidenceEvery)
+      : undefined;
+  evidenceSweeper?.unref();
 
   let url: string | undefined;
   let closing: Promise<void> | undefined;
@@ -98,6 +108,7 @@ export async function createServer(
     close() {
       closing ??= (async () => {
         clearInterval(sweeper);
+        clearInterval(evidenceSweeper);
         ctx.hub.closeAll();
         await http.close();
         await ctx.close();
@@ -105,34 +116,6 @@ export async function createServer(
       return closing;
     },
   };
-}
-
-/** The bearer-token check of the plugins not yet moved under routes/device (sets request.session). */
-function authenticator(ctx: AppContext) {
-  return async (request: FastifyRequest) => {
-    const match = /^Bearer ([A-Za-z0-9_-]+)$/.exec(request.headers.authorization ?? '');
-    request.session = await ctx.sessionFor(match?.[1]);
-  };
-}
-
-// TODO(server-shape): these plugins move into services + routes/{device,staff}; until then they get
-// what they used to from the context.
-async function registerUnportedPlugins(app: Api, ctx: AppContext): Promise<void> {
-  const { input, repository, writer, blobs, now } = ctx;
-  const authenticate = authenticator(ctx);
-  const evidenceKey = await loadOrCreateSecret(ctx.config.dataDir, EVIDENCE_KEY_FILE);
-  await app.register(reportRoutes, {
-    repository,
-    writer,
-    authenticate,
-    frankingKey: ctx.frankingKey,
-    vault: new EvidenceVault(evidenceKey),
-    evidenceFiles: new EvidenceFiles(`${ctx.config.dataDir}/evidence`, evidenceKey),
-    blobs,
-    now,
-    config: input.moderation,
-    events: ctx.events,
-  });
 }
 
 /** createServer + listen: resolves once the server accepts connections. */

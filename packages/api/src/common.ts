@@ -1,6 +1,6 @@
 // Building blocks every part of the contract uses: identifiers, base64url strings and the error
 // shape. One definition each, so a pattern is changed in one place for server, SDK and console.
-import { type Static, type TSchema, Type } from '@sinclair/typebox';
+import { type Static, type TSchema, type TUnsafe, Type } from '@sinclair/typebox';
 
 /** A base64url string (no padding) of at most `maxLength` characters. */
 export const B64u = (maxLength: number, description?: string) =>
@@ -32,6 +32,16 @@ export const BlobId = Type.String({
   description: 'SHA-256 hex of the stored bytes',
 });
 export const CaseId = Type.String({ maxLength: 64 });
+/**
+ * One of `values`, as a JSON Schema string enum. Typed for both TypeBox lines: Static<> (0.34, this
+ * package) reads the Unsafe type, the Fastify type provider (TypeBox 1) reads it as an Enum.
+ */
+export const StringEnum = <const T extends readonly [string, ...string[]]>(values: T) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values] }) as TUnsafe<T[number]> & {
+    readonly '~kind': 'Enum';
+    readonly enum: [...T];
+  };
+
 /** Milliseconds since the Unix epoch. */
 export const Millis = Type.Integer({ minimum: 0 });
 

@@ -5,5 +5,7 @@ export * as accounts from './accounts.js';
 export * from './common.js';
 export * as delivery from './delivery.js';
 export * as detection from './detection.js';
+export * as moderation from './moderation.js';
+export * as reports from './reports.js';
 export * as safety from './safety.js';
 export * as surfaces from './surfaces.js';

@@ -34,6 +34,7 @@ import {
   Safeguards,
 } from './safeguards.js';
 import {
+  type AppealAnswer,
   type InboxItem,
   isServerError,
   type Notice,
@@ -589,7 +590,12 @@ export class SafelightClient {
   prepareReport(
     conversationId: string,
     messageIds: readonly string[],
-    options: { context?: number; category?: string; comment?: string; reportedAccountId?: string } = {},
+    options: {
+      context?: number;
+      category?: ReportSubmission['category'];
+      comment?: string;
+      reportedAccountId?: string;
+    } = {},
   ): ReportSubmission {
     const history = this.local.history(conversationId);
     const positions = messageIds.map((id) => {
@@ -664,7 +670,7 @@ export class SafelightClient {
   }
 
   /** Appeals a decision on this account; a senior moderator reviews it. */
-  appeal(caseId: string, text: string): Promise<{ caseId: string; status: string }> {
+  appeal(caseId: string, text: string): Promise<AppealAnswer> {
     return this.api.appeal(caseId, text);
   }
 

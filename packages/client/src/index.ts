@@ -36,11 +36,14 @@ export type { Registration, StoredAttachment, StoredMessage } from './local-stat
 export { PushConnection, type WebSocketConstructor, type WebSocketLike } from './push.js';
 export { type SafeguardOptions, type SafeguardState, Safeguards } from './safeguards.js';
 export {
+  type AppealAnswer,
   type InboxItem,
   type InboxItemKind,
   isServerError,
   type Notice,
   type PostMessageAnswer,
+  type ReportReceipt,
+  type ReportSubmission,
   type SafetyNotice,
   ServerApi,
 } from './server-api.js';

@@ -1,7 +1,7 @@
 // A thin typed wrapper over the delivery server's HTTP API (docs/delivery.md). It knows routes and
 // shapes; it knows nothing about MLS or franking. Errors come back as ServerError with the server's
 // stable code, or ClientError CLIENT_NETWORK_ERROR when the server cannot be reached.
-import type { delivery, safety } from '@safelight/api';
+import type { delivery, reports, safety } from '@safelight/api';
 import type { DeviceDetectionDownload } from '@safelight/detection/device';
 import { ClientError, ServerError } from './errors.js';
 
@@ -10,24 +10,8 @@ export type InboxItem = delivery.InboxItem;
 export type InboxItemKind = InboxItem['kind'];
 export type PostMessageAnswer = delivery.MessageAnswer;
 
-/** A user report as sent (docs/reporting.md): what the reporter chose to reveal. */
-export interface ReportSubmission {
-  readonly messages: ReadonlyArray<{
-    conversationId: string;
-    messageId: string;
-    senderAccountId: string;
-    receivedAt: number;
-    plaintext: string;
-    contentType?: string;
-    attachments: Array<{ digest: string; size: number; mediaType: string; blobId?: string; key?: string }>;
-    frankingKey: string;
-    tag: string;
-    frank: string;
-  }>;
-  readonly category?: string;
-  readonly comment?: string;
-  readonly reportedAccountId?: string;
-}
+/** A user report as sent (docs/reporting.md): what the reporter chose to reveal (the contract's shape). */
+export type ReportSubmission = reports.ReportSubmission;
 
 /**
  * A safety notice for a minor (friction): an account they are in touch with reached the risk
@@ -37,24 +21,13 @@ export interface ReportSubmission {
 export type SafetyNotice = safety.SafetyNotice;
 
 /** A decision taken on this account, with its statement of reasons (docs/reporting.md). */
-export interface Notice {
-  readonly caseId: string;
-  readonly at: number;
-  readonly decision: string;
-  readonly statementOfReasons: {
-    readonly decision: string;
-    readonly facts: string;
-    readonly ground: string;
-    readonly automated: boolean;
-    readonly redress: string;
-  };
-}
+export type Notice = reports.Notice;
 
-export interface ReportReceipt {
-  readonly reportId: string;
-  readonly caseId: string;
-  readonly messages: ReadonlyArray<{ messageId: string; verified: boolean; reason?: string }>;
-}
+/** The server's answer to a report: which parts verified (and why not). */
+export type ReportReceipt = reports.ReportReceipt;
+
+/** The answer to an appeal: the case and its status after it. */
+export type AppealAnswer = reports.AppealAnswer;
 
 export interface ServerApiOptions {
   readonly baseUrl: string;
@@ -189,7 +162,7 @@ export class ServerApi {
     return this.request('GET', '/v1/notices');
   }
 
-  appeal(caseId: string, text: string): Promise<{ caseId: string; status: string }> {
+  appeal(caseId: string, text: string): Promise<AppealAnswer> {
     return this.request('POST', '/v1/appeals', { caseId, text });
   }
 

@@ -30,6 +30,7 @@ export {
   verifyUserReport,
 } from './intake.js';
 export {
+  authorize,
   authorizeEvent,
   type CaseEvent,
   type CaseEventType,
@@ -39,11 +40,15 @@ export {
   DEFAULT_RETENTION_MS,
   type Decision,
   evidenceExpiresAt,
+  may,
   mayRecord,
   PERMISSIONS,
+  type Permission,
   ROLES,
   type Role,
   reduceCase,
+  STAFF_ACTIONS,
+  type StaffAction,
 } from './moderation.js';
 // The CyberTipline model stays in the root because it is pure (no Node, no network, no Fastify):
 // the report model, the XML builder, serializer, parser and schema validator, NCMEC's response

@@ -68,18 +68,81 @@ export type CaseEvent =
 export type CaseEventType = CaseEvent['type'];
 
 /**
- * Who may record which event. Reports, matches and appeals come from the system and users, not
- * staff roles. Escalated cases and reversals need a senior moderator; auditors only read.
+ * What staff do besides recording case events, each checked against the same table: exporting a
+ * case bundle, filing or reading an NCMEC submission, the transparency figures, the audit log,
+ * the retention sweep, and opening (or deciding) a case that was escalated.
  */
-export const PERMISSIONS: Readonly<Record<Role, readonly CaseEventType[]>> = {
-  moderator: ['view', 'reveal', 'assign', 'comment', 'decide'],
-  'senior-moderator': ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse', 'hold'],
-  admin: ['view', 'reveal', 'assign', 'comment', 'decide', 'set-priority', 'reverse', 'hold'],
-  auditor: ['view'],
+export const STAFF_ACTIONS = [
+  'case.list',
+  'case.open-escalated',
+  'case.export',
+  'ncmec.read',
+  'ncmec.file',
+  'transparency.read',
+  'audit.read',
+  'retention.sweep',
+] as const;
+export type StaffAction = (typeof STAFF_ACTIONS)[number];
+
+/** Anything the permission table decides: a case event a role records, or a staff action. */
+export type Permission = CaseEventType | StaffAction;
+
+/**
+ * Who may do what: one table, checked in one place (`may`). Reports, matches and appeals come
+ * from the system and users, not staff roles. Escalated cases and reversals need a senior
+ * moderator; exports and NCMEC filings too; auditors read (cases, the audit log, transparency).
+ */
+export const PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
+  moderator: ['case.list', 'ncmec.read', 'view', 'reveal', 'assign', 'comment', 'decide'],
+  'senior-moderator': [
+    'case.list',
+    'ncmec.read',
+    'view',
+    'reveal',
+    'assign',
+    'comment',
+    'decide',
+    'set-priority',
+    'reverse',
+    'hold',
+    'case.open-escalated',
+    'case.export',
+    'ncmec.file',
+  ],
+  admin: [
+    'case.list',
+    'ncmec.read',
+    'view',
+    'reveal',
+    'assign',
+    'comment',
+    'decide',
+    'set-priority',
+    'reverse',
+    'hold',
+    'case.open-escalated',
+    'case.export',
+    'ncmec.file',
+    'transparency.read',
+    'audit.read',
+    'retention.sweep',
+  ],
+  auditor: ['case.list', 'ncmec.read', 'view', 'case.open-escalated', 'transparency.read', 'audit.read'],
 };
 
+/** True when `role` may do `action` (the permission table, nothing else). */
+export function may(role: Role, action: Permission): boolean {
+  return PERMISSIONS[role]?.includes(action) ?? false;
+}
+
 export function mayRecord(role: Role, type: CaseEventType): boolean {
-  return PERMISSIONS[role]?.includes(type) ?? false;
+  return may(role, type);
+}
+
+/** Throws REPORT_NOT_PERMITTED (with `refusal`, or a message naming the action) unless `may`. */
+export function authorize(role: Role, action: Permission, refusal?: string): void {
+  if (!may(role, action))
+    throw new ReportingError('REPORT_NOT_PERMITTED', refusal ?? `role ${role} may not do "${action}"`);
 }
 
 export type CaseStatus = 'open' | 'escalated' | 'decided' | 'appealed' | 'reversed';
@@ -193,7 +256,7 @@ export function authorizeEvent(role: Role, event: CaseEvent, state: CaseState | 
   if (!mayRecord(role, event.type)) {
     throw new ReportingError('REPORT_NOT_PERMITTED', `role ${role} may not record "${event.type}"`);
   }
-  if (event.type === 'decide' && state?.status === 'escalated' && role === 'moderator') {
+  if (event.type === 'decide' && state?.status === 'escalated' && !may(role, 'case.open-escalated')) {
     throw new ReportingError('REPORT_NOT_PERMITTED', 'an escalated case is decided by a senior moderator');
   }
 }

@@ -5,7 +5,15 @@ import { chainAuditEntry, verifyAuditChain } from './audit.js';
 import { derivePriority } from './categories.js';
 import { ReportingError } from './errors.js';
 import { verifyUserReport } from './intake.js';
-import { authorizeEvent, type CaseEvent, reduceCase } from './moderation.js';
+import {
+  authorize,
+  authorizeEvent,
+  type CaseEvent,
+  may,
+  ROLES,
+  reduceCase,
+  type STAFF_ACTIONS,
+} from './moderation.js';
 
 const serverKey = { keyId: 'k1', key: new Uint8Array(32).fill(3) };
 const keyring = { k1: { key: serverKey.key, notAfter: Number.MAX_SAFE_INTEGER } };
@@ -177,6 +185,22 @@ describe('cases: reducer and permissions', () => {
       (e) => code(e) === 'REPORT_NOT_PERMITTED',
     );
     authorizeEvent('senior-moderator', decide, escalated);
+  });
+
+  it('decides staff actions from the same table: exports and NCMEC for seniors, figures and audit for auditors', () => {
+    const allowed = (action: (typeof STAFF_ACTIONS)[number]) => ROLES.filter((role) => may(role, action));
+    assert.deepEqual(allowed('case.list'), ['moderator', 'senior-moderator', 'admin', 'auditor']);
+    assert.deepEqual(allowed('case.open-escalated'), ['senior-moderator', 'admin', 'auditor']);
+    assert.deepEqual(allowed('case.export'), ['senior-moderator', 'admin']);
+    assert.deepEqual(allowed('ncmec.file'), ['senior-moderator', 'admin']);
+    assert.deepEqual(allowed('transparency.read'), ['admin', 'auditor']);
+    assert.deepEqual(allowed('audit.read'), ['admin', 'auditor']);
+    assert.deepEqual(allowed('retention.sweep'), ['admin']);
+    assert.throws(
+      () => authorize('moderator', 'audit.read', 'the audit log is open to auditors and admins'),
+      (e) => code(e) === 'REPORT_NOT_PERMITTED' && /audit log/.test((e as Error).message),
+    );
+    authorize('auditor', 'audit.read');
   });
 
   it('refuses impossible sequences', () => {

@@ -1,8 +1,7 @@
 import type { DetectionVerdict } from '@safelight/detection';
 import { type ChallengeStore, KyselyChallengeStore } from '../detection/challenge-store.js';
-import { recordMatch } from '../moderation-cases.js';
 import type { Scope } from './scope.js';
-import type { ServiceDeps } from './services.js';
+import type { ServiceDeps, Services } from './services.js';
 
 /**
  * Detection's data: pending round-trip challenges (any process can finish what another started)
@@ -14,6 +13,7 @@ export class DetectionService {
   constructor(
     private readonly scope: Scope,
     private readonly deps: ServiceDeps,
+    private readonly services: Services,
   ) {}
 
   /** Pending challenges, in this scope's transaction. */
@@ -29,7 +29,7 @@ export class DetectionService {
       // own message, not the one whose payload completed the threshold.
       const { conversationId, messageId } = verdict.context;
       const where = [verdict.bankName, verdict.bankEntryId].filter(Boolean).join('/');
-      await recordMatch(this.scope.tx, {
+      await this.services.moderation.recordMatch({
         subjectAccountId: accountId,
         at,
         source: verdict.mode === 'server-plaintext' ? 'hash-match' : 'mode',

@@ -12,7 +12,6 @@ import {
   type SignalWeights,
   scoreActivity,
 } from '@safelight/safety';
-import { recordMatch } from '../moderation-cases.js';
 import { conversationQueries } from '../storage/conversation-repository.js';
 import type { Scope } from './scope.js';
 import type { ServiceDeps, Services } from './services.js';
@@ -100,8 +99,7 @@ export class RiskService {
       .onConflict((c) => c.column('account_id').doUpdateSet({ score: stored, updated_at: at }))
       .execute();
     if (score.actions.includes('review') && !before?.actions.includes('review')) {
-      // TODO(moderation port): services.moderation.recordMatch.
-      await recordMatch(this.scope.tx, {
+      await this.services.moderation.recordMatch({
         subjectAccountId: accountId,
         at,
         source: 'signal',

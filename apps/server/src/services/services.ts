@@ -6,6 +6,8 @@ import type { ServerMetrics } from '../metrics.js';
 import { AccountService } from './accounts.js';
 import { DeliveryService } from './delivery.js';
 import { DetectionService } from './detection.js';
+import type { ModerationDeps } from './moderation/deps.js';
+import { ModerationService } from './moderation.js';
 import { type ResolvedRisk, RiskService } from './risk.js';
 import { ContactService } from './safety/contacts.js';
 import { ParentService } from './safety/parents.js';
@@ -28,6 +30,8 @@ export interface ServiceDeps {
   readonly surfaces: PreparedSurfaces;
   /** Where accepted avatars are stored (content-addressed). */
   readonly blobs: BlobStore;
+  /** Staff directory, evidence vault and files, franking keyring, NCMEC filer (moderation). */
+  readonly moderation: ModerationDeps;
 }
 
 /** Every service, bound to one scope (one write transaction, or the database for reads). */
@@ -40,6 +44,7 @@ export interface Services {
   readonly parents: ParentService;
   readonly risk: RiskService;
   readonly surfaces: SurfaceService;
+  readonly moderation: ModerationService;
 }
 
 export type ServiceName = keyof Services;
@@ -57,12 +62,13 @@ const FACTORIES: {
 } = {
   accounts: (scope, deps, services) => new AccountService(scope, deps, services),
   delivery: (scope, deps, services) => new DeliveryService(scope, deps, services),
-  detection: (scope, deps) => new DetectionService(scope, deps),
+  detection: (scope, deps, services) => new DetectionService(scope, deps, services),
   safety: (scope, deps) => new SafetyService(scope, deps),
   contacts: (scope, deps, services) => new ContactService(scope, deps, services),
   parents: (scope, deps, services) => new ParentService(scope, deps, services),
   risk: (scope, deps, services) => new RiskService(scope, deps, services),
-  surfaces: (scope, deps) => new SurfaceService(scope, deps),
+  surfaces: (scope, deps, services) => new SurfaceService(scope, deps, services),
+  moderation: (scope, deps) => new ModerationService(scope, deps),
 };
 
 /**

@@ -5,9 +5,8 @@ import { parsePdqHex } from '@safelight/pdq';
 import { TermMatcher } from '@safelight/safety';
 import { fromB64u } from '../encoding.js';
 import { ServerError } from '../errors.js';
-import { recordMatch } from '../moderation-cases.js';
 import type { Scope } from './scope.js';
-import type { ServiceDeps } from './services.js';
+import type { ServiceDeps, Services } from './services.js';
 
 /**
  * The unencrypted surfaces: what a platform shows outside end-to-end encryption — display names,
@@ -84,6 +83,7 @@ export class SurfaceService {
   constructor(
     private readonly scope: Scope,
     private readonly deps: ServiceDeps,
+    private readonly services: Services,
   ) {}
 
   private get checks(): PreparedSurfaces {
@@ -147,8 +147,7 @@ export class SurfaceService {
 
   /** A known image opens (or extends) a case on the account that tried to use it. */
   async recordKnownImage(match: Extract<CheckedSurface, { ok: false }>): Promise<void> {
-    // TODO(moderation port): services.moderation.recordMatch.
-    await recordMatch(this.scope.tx, {
+    await this.services.moderation.recordMatch({
       subjectAccountId: match.subjectAccountId,
       at: this.deps.now(),
       source: 'hash-match',

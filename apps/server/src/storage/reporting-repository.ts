@@ -3,7 +3,7 @@ import type { DeliveryQueries } from './repository.js';
 import type { Database, Db } from './schema.js';
 
 /**
- * Storage of reports and moderation (routes/reports.ts), beside delivery's tables (migration
+ * Storage of reports and moderation (services/moderation.ts), beside delivery's tables (migration
  * 0003_reporting). Writes go through the server's single writer, which is also what keeps the
  * audit chain and each case's event sequence gap-free. Events and audit entries are stored as
  * canonical JSON: the reducer (packages/reporting) is the one place that interprets them.

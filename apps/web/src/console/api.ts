@@ -1,31 +1,7 @@
-// The staff API (apps/server/src/routes/reports.ts) as the console uses it. The server answers
-// with packages/reporting's model objects as JSON (CaseState, CaseEvent, AuditEntry,
-// TransparencyReport), so those types come from the package. Decision: type-only imports
-// (`import type`), erased by the compiler, so the browser bundle carries none of the package's
-// runtime; the few constants the console needs at run time (decisions, priorities, statuses) are
-// written here and checked against the package's types with `satisfies`.
-import type {
-  AuditChainCheck,
-  AuditEntry,
-  CaseEvent,
-  CaseState,
-  CaseStatus,
-  Decision,
-  Priority,
-  TransparencyReport,
-} from '@safelight/reporting';
-
-export type {
-  AuditChainCheck,
-  AuditEntry,
-  CaseEvent,
-  CaseState,
-  CaseStatus,
-  Count,
-  Decision,
-  Priority,
-  TransparencyReport,
-} from '@safelight/reporting';
+// The staff API (apps/server/src/routes/staff/*) as the console uses it. Response shapes are the
+// contract's (@safelight/api, imported as types only: packages/reporting's runtime — NCMEC client,
+// XML — does not belong in the browser bundle).
+import type { moderation } from '@safelight/api';
 
 /** Decisions the server accepts in a `decide` event (packages/reporting DECISIONS, same order). */
 export const DECISIONS = [
@@ -35,9 +11,9 @@ export const DECISIONS = [
   'suspend',
   'report-to-ncmec',
   'escalate',
-] as const satisfies readonly Decision[];
+] as const;
+export type Decision = (typeof DECISIONS)[number];
 
-/** A label per decision: a Record over the package's Decision, so a new decision fails the build. */
 export const DECISION_LABELS: Readonly<Record<Decision, string>> = {
   'no-violation': 'No violation',
   'remove-content': 'Remove content',
@@ -47,91 +23,28 @@ export const DECISION_LABELS: Readonly<Record<Decision, string>> = {
   escalate: 'Escalate to a senior moderator',
 };
 
-export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const satisfies readonly Priority[];
+export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
-export const CASE_STATUSES = [
-  'open',
-  'escalated',
-  'decided',
-  'appealed',
-  'reversed',
-] as const satisfies readonly CaseStatus[];
+export const CASE_STATUSES = ['open', 'escalated', 'decided', 'appealed', 'reversed'] as const;
+export type CaseStatus = (typeof CASE_STATUSES)[number];
 
-// The views below are the server's JSON answers, not reporting's model: they have no equivalent
-// in the package and stay written out here.
-
-export interface QueueCase extends CaseState {
-  readonly caseId: string;
-  readonly subjectAccountId: string;
-  /** The latest NCMEC incident type a reporter or match gave, if any. */
-  readonly category?: string;
-  /** What opened or extended the case: "user", "hash-match", "mode", "signal". */
-  readonly sources?: readonly string[];
-}
-
-export type Verification =
-  | { readonly verified: true; readonly keyId: string }
-  | { readonly verified: false; readonly reason: string; readonly detail?: string };
-
-export interface PreservedAttachment {
-  readonly digest: string;
-  readonly size: number;
-  readonly mediaType: string;
-  /** The preserved file's index in its report, when the server could open the attachment. */
-  readonly file?: number;
-  readonly opened?: boolean;
-  readonly reason?: string;
-}
-
-export interface PreservedMessage {
-  readonly conversationId: string;
-  readonly messageId: string;
-  readonly senderAccountId: string;
-  readonly receivedAt: number;
-  readonly text: string;
-  readonly contentType?: string;
-  readonly attachments: readonly PreservedAttachment[];
-  readonly verification?: Verification;
-}
-
-export interface ReportBody {
-  readonly deleted?: boolean;
-  readonly category?: string;
-  readonly signals?: { meetingArranged?: boolean; sextortion?: boolean; liveAbuse?: boolean };
-  readonly comment?: string;
-  readonly messages?: readonly PreservedMessage[];
-}
-
-export interface CaseReport {
-  readonly reportId: string;
-  readonly reporterAccountId: string;
-  readonly createdAt: number;
-  readonly body: ReportBody;
-}
-
-export interface CaseDetail {
-  readonly caseId: string;
-  readonly subjectAccountId: string;
-  readonly state: CaseState;
-  readonly evidenceExpiresAt: number;
-  readonly events: readonly CaseEvent[];
-  readonly reports: readonly CaseReport[];
-}
-
-/**
- * The server's NcmecSubmissionRecord as far as the console reads it. Not imported: that type lives in
- * `@safelight/reporting/ncmec`, the Node API client, whose sources do not type-check under the
- * browser configuration (no Node types), and the console only shows these fields.
- */
-export interface NcmecRecord {
-  readonly caseId: string;
-  readonly state: string;
-  readonly reportId?: string;
-  readonly files: readonly unknown[];
-  readonly submitAttempts: number;
-  readonly finishAttempts: number;
-  readonly updatedAt: string;
-}
+// The JSON views: Static<> of the server's contract (packages/api/src/moderation.ts), type-only, so
+// the console and the server cannot disagree on a shape and nothing of TypeBox reaches the bundle.
+export type CaseState = moderation.CaseState;
+export type QueueCase = moderation.QueueCase;
+export type CaseEvent = moderation.CaseEvent;
+export type Verification = moderation.Verification;
+export type PreservedAttachment = moderation.PreservedAttachment;
+export type PreservedMessage = moderation.PreservedMessage;
+export type ReportBody = moderation.ReportBody;
+export type CaseReport = moderation.CaseReport;
+export type CaseDetail = moderation.CaseView;
+export type NcmecRecord = moderation.NcmecRecord;
+export type AuditEntry = moderation.AuditEntry;
+export type AuditChainCheck = moderation.AuditChainCheck;
+export type TransparencyReport = moderation.TransparencyReport;
+export type Count = TransparencyReport['ncmecReports'];
 
 /** An error answer of the server (RFC 9457 problem details: `code`, `detail`) or a network failure. */
 export class ApiError extends Error {
@@ -193,7 +106,7 @@ export class StaffApi {
     return this.json('GET', `/v1/mod/cases/${encodeURIComponent(caseId)}`);
   }
 
-  event(caseId: string, event: Record<string, unknown>): Promise<{ caseId: string; state: CaseState }> {
+  event(caseId: string, event: moderation.StaffEvent): Promise<moderation.CaseAnswer> {
     return this.json('POST', `/v1/mod/cases/${encodeURIComponent(caseId)}/events`, event);
   }
 

@@ -43,7 +43,7 @@ export interface MatchDetail {
 }
 
 /**
- * A detection `match` event's detail as the server writes it (routes/reports.ts, services/surfaces.ts):
+ * A detection `match` event's detail as the server writes it (services/moderation, services/surfaces.ts):
  * "<mode>: <conversation>/<message> matched <bank>/<entry> at distance <n>" or
  * "<where>: image matched <bank>/<entry> at distance <n>". Unknown shapes keep only the text.
  */

@@ -1,4 +1,6 @@
 // Words shown to people for the server's and SDK's codes.
+import type { ReportSubmission } from '@safelight/client';
+
 export function bandLabel(band: string | undefined): string {
   switch (band) {
     case 'teen13to15':
@@ -17,7 +19,8 @@ export function isMinorBand(band: string | undefined): boolean {
 }
 
 /** What a reporter picks, and the NCMEC incident type it files under (undefined: other). */
-export const REPORT_REASONS: ReadonlyArray<{ label: string; category: string | undefined }> = [
+/** Report reasons; each category is an NCMEC incident type of the report contract. */
+export const REPORT_REASONS: ReadonlyArray<{ label: string; category: ReportSubmission['category'] }> = [
   {
     label: 'Asking me for photos, to meet, or to keep secrets',
     category: 'Online Enticement of Children for Sexual Acts',

@@ -2,6 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { AppContext } from '../../context.js';
 import type { Api } from '../../http.js';
 import { registerAll } from '../route.js';
+import { appeal } from './appeals.js';
 import { getBlob, uploadBlob } from './blobs.js';
 import { detectionRoutes } from './detection.js';
 import { addDevice } from './devices.js';
@@ -10,6 +11,8 @@ import { createGroup, getGroup, postCommit } from './groups.js';
 import { ackInbox, inbox } from './inbox.js';
 import { claimKeyPackages, uploadKeyPackages } from './key-packages.js';
 import { postMessage } from './messages.js';
+import { notices } from './notices.js';
+import { submitReport } from './reports.js';
 import { safetyRoutes } from './safety/index.js';
 import { webSocket } from './websocket.js';
 
@@ -42,5 +45,8 @@ export async function deviceRoutes(app: Api, ctx: AppContext): Promise<void> {
     getBlob,
     detectionRoutes,
     ...safetyRoutes,
+    submitReport,
+    notices,
+    appeal,
   ]);
 }
