@@ -51,7 +51,7 @@ export type ServerErrorCode =
   // reports and moderation (services/moderation.ts)
   | 'FORBIDDEN'
   | 'REPORT_TOO_LARGE'
-  // detection (routes/detection.ts, detection/*, docs/detection-modes.md)
+  // detection (routes/device/detection.ts, detection/*, docs/detection-modes.md)
   /** The mode refused a payload, key set or answer; `reason` carries the mode's typed code. */
   | 'DETECTION_REFUSED'
   /** The mode's server half cannot run right now (the enclave matcher is down). */

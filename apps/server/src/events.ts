@@ -58,7 +58,7 @@ export interface EventBus {
  * committed write is never un-done by a subscriber.
  */
 export class InProcessEventBus implements EventBus {
-  private readonly handlers = new Map<DomainEventType, Set<EventHandler<DomainEventType>>>();
+  private readonly handlers = new Map<DomainEventType, Set<(event: DomainEvent) => Promise<void> | void>>();
   private readonly running = new Set<Promise<void>>();
   private closed = false;
 
@@ -70,7 +70,7 @@ export class InProcessEventBus implements EventBus {
       for (const event of events) {
         for (const handler of this.handlers.get(event.type) ?? []) {
           try {
-            await handler(event as never);
+            await handler(event);
           } catch (error) {
             this.onError(error, event);
           }
@@ -87,7 +87,8 @@ export class InProcessEventBus implements EventBus {
       set = new Set();
       this.handlers.set(type, set);
     }
-    const stored = handler as unknown as EventHandler<DomainEventType>;
+    // The bus delivers only events of `type` to this handler (handlers are kept by type).
+    const stored = (event: DomainEvent) => handler(event as EventOf<T>);
     set.add(stored);
     return () => set.delete(stored);
   }

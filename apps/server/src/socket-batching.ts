@@ -10,7 +10,7 @@ const corked = new WeakSet<Socket>();
  * on the next tick.
  */
 export function sendBatched(socket: WebSocket, data: string): void {
-  const raw = (socket as unknown as { _socket?: Socket })._socket;
+  const raw = (socket as WebSocket & { _socket?: Socket })._socket;
   if (raw && !corked.has(raw) && !raw.destroyed) {
     raw.cork();
     corked.add(raw);

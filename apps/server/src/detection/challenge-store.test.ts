@@ -11,7 +11,7 @@ import pg from 'pg';
 import { tempDir } from '../../../../tests/support/image-fixtures.js';
 import { postgresSkipReason, testDatabaseUrl } from '../../../../tests/support/postgres.js';
 import { deliveryMigrationSet } from '../storage/migrations.js';
-import type { DetectionDatabase } from '../storage/schema.js';
+import type { Database as ServerDatabase } from '../storage/schema.js';
 import { type ChallengeStore, KyselyChallengeStore, MemoryChallengeStore } from './challenge-store.js';
 
 const KEEP = 10_000;
@@ -115,7 +115,7 @@ describeStore('sqlite', async () => {
     const database = new Database(file);
     database.pragma('journal_mode = WAL');
     database.pragma('busy_timeout = 5000');
-    return new Kysely<DetectionDatabase>({ dialect: new SqliteDialect({ database }) });
+    return new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database }) });
   };
   const one = open();
   await migrateToLatest(one as Kysely<unknown>, deliveryMigrationSet('sqlite'));
@@ -143,7 +143,7 @@ describeStore(
     await setup.query(`create schema ${schema}`);
     await setup.end();
     const open = () =>
-      new Kysely<DetectionDatabase>({
+      new Kysely<ServerDatabase>({
         dialect: new PostgresDialect({
           pool: new pg.Pool({
             connectionString: testDatabaseUrl,

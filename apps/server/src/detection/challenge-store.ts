@@ -8,8 +8,7 @@
 // expired row stays as an "expired" marker. Markers are kept `keepMarkersMs` after expiry (default
 // 1 hour), so a late or repeated answer is told 410 / 409 rather than 404; `sweep` drops the states
 // of expired challenges (they hold secret tokens) and then the old markers.
-import type { Kysely, Transaction } from 'kysely';
-import type { DetectionDatabase } from '../storage/schema.js';
+import type { Db } from '../storage/schema.js';
 
 export interface PendingChallenge {
   /** The only device that may answer. */
@@ -53,23 +52,20 @@ export interface ChallengeStoreOptions {
 
 export const DEFAULT_KEEP_MARKERS_MS = 60 * 60 * 1000;
 
-type Db = Kysely<DetectionDatabase> | Transaction<DetectionDatabase>;
-
 const bytes = (value: Uint8Array): Uint8Array =>
   value instanceof Buffer ? new Uint8Array(value.buffer, value.byteOffset, value.byteLength) : value;
 
 /**
- * The store over the server's database (SQLite or PostgreSQL), table detection_challenges. Takes
- * the database or an open transaction typed with any schema that includes DetectionDatabase (the
- * server's whole `Database`, or DetectionDatabase alone).
+ * The store over the server's database (SQLite or PostgreSQL), table detection_challenges: the
+ * database itself or an open transaction (the detection service passes its scope's).
  */
-export class KyselyChallengeStore<D extends DetectionDatabase = DetectionDatabase> implements ChallengeStore {
-  private readonly db: Db;
+export class KyselyChallengeStore implements ChallengeStore {
   private readonly keepMarkersMs: number;
 
-  constructor(db: Kysely<D> | Transaction<D>, options: ChallengeStoreOptions = {}) {
-    // Only detection_challenges is queried, which D has: narrowing the schema type is safe.
-    this.db = db as unknown as Db;
+  constructor(
+    private readonly db: Db,
+    options: ChallengeStoreOptions = {},
+  ) {
     this.keepMarkersMs = checkKeep(options.keepMarkersMs);
   }
 

@@ -13,7 +13,7 @@ import Database from 'better-sqlite3';
 import { Kysely, SqliteDialect } from 'kysely';
 import { tempDir } from '../../../../tests/support/image-fixtures.js';
 import { deliveryMigrationSet } from '../storage/migrations.js';
-import type { DetectionDatabase } from '../storage/schema.js';
+import type { Database as ServerDatabase } from '../storage/schema.js';
 import { KyselyChallengeStore } from './challenge-store.js';
 import { checkDeployment } from './deployment.js';
 import { type HeFuzzyServerMode, heFuzzyMode } from './he-fuzzy.js';
@@ -46,8 +46,8 @@ describe('he-fuzzy: start on one server process, finish on another', { timeout: 
   const deployment = checkDeployment({ mode: 'he-fuzzy', bank, he: { threads: 0 } });
   let a: HeFuzzyServerMode;
   let b: HeFuzzyServerMode;
-  let dbA: Kysely<DetectionDatabase>;
-  let dbB: Kysely<DetectionDatabase>;
+  let dbA: Kysely<ServerDatabase>;
+  let dbB: Kysely<ServerDatabase>;
   let storeA: KyselyChallengeStore;
   let storeB: KyselyChallengeStore;
   let device: HeFuzzyClient;
@@ -59,7 +59,7 @@ describe('he-fuzzy: start on one server process, finish on another', { timeout: 
       const database = new Database(file);
       database.pragma('journal_mode = WAL');
       database.pragma('busy_timeout = 5000');
-      return new Kysely<DetectionDatabase>({ dialect: new SqliteDialect({ database }) });
+      return new Kysely<ServerDatabase>({ dialect: new SqliteDialect({ database }) });
     };
     dbA = open();
     await migrateToLatest(dbA as Kysely<unknown>, deliveryMigrationSet('sqlite'));

@@ -204,7 +204,7 @@ export class ModerationService {
   /** A staff event (reveal, assign, comment, set-priority, decide, reverse, hold). */
   async recordStaffEvent(staff: StaffMember, caseId: string, body: api.StaffEvent): Promise<api.CaseAnswer> {
     const row = await this.caseRow(caseId);
-    const event = { ...body, at: this.deps.now(), actorId: staff.id } as unknown as CaseEvent;
+    const event = staffEvent(body, this.deps.now(), staff.id);
     const { state } = await this.log.append(
       row,
       event,
@@ -410,5 +410,36 @@ export class ModerationService {
 
   private async openReports(caseId: string): Promise<OpenedReport[]> {
     return openReports(this.m.vault, await this.q.reportsOfCase(caseId));
+  }
+}
+
+/**
+ * The case event a staff request describes, with the fields its type needs (the request schema
+ * makes them all optional: one object for seven event types); a missing one is named.
+ */
+function staffEvent(body: api.StaffEvent, at: number, actorId: string): CaseEvent {
+  const need = <K extends keyof api.StaffEvent>(field: K): NonNullable<api.StaffEvent[K]> => {
+    const value = body[field];
+    if (value === undefined)
+      throw new ServerError('VALIDATION_FAILED', `body/${field} is required for a ${body.type} event`, {
+        field,
+      });
+    return value as NonNullable<api.StaffEvent[K]>;
+  };
+  switch (body.type) {
+    case 'reveal':
+      return { type: 'reveal', at, actorId, itemId: need('itemId') };
+    case 'assign':
+      return { type: 'assign', at, actorId, assigneeId: need('assigneeId') };
+    case 'comment':
+      return { type: 'comment', at, actorId, text: need('text') };
+    case 'set-priority':
+      return { type: 'set-priority', at, actorId, priority: need('priority') };
+    case 'decide':
+      return { type: 'decide', at, actorId, decision: need('decision'), reason: need('reason') };
+    case 'reverse':
+      return { type: 'reverse', at, actorId, reason: need('reason') };
+    case 'hold':
+      return { type: 'hold', at, actorId, until: need('until'), reason: need('reason') };
   }
 }

@@ -223,9 +223,6 @@ export interface Database extends DeliveryTables {
   detection_challenges: DetectionChallengeTable;
 }
 
-/** The tables the challenge store needs (it runs over any database that has them). */
-export type DetectionDatabase = Pick<Database, 'detection_challenges'>;
-
 /** The database itself or one open transaction: what every query module is built over. */
 export type Db = Kysely<Database> | Transaction<Database>;
 

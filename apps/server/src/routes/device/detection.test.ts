@@ -1,4 +1,4 @@
-// routes/detection.ts against a fake round-trip mode: everything around the mode comes in as
+// routes/device/detection.ts against a fake round-trip mode: everything around the mode comes in as
 // parameters (no repository, no case code), challenges go through a ChallengeStore, and the HTTP
 // answers (200 / 404 / 409 / 410 / 400) follow the store and the clock. The real modes run in
 // tests/integration/detection*.test.ts.
