@@ -12,34 +12,13 @@ import type { DetectionDeployment } from '@safelight/server';
 import pg from 'pg';
 import WebSocket from 'ws';
 import { detectionTestImages, hashImage } from '../support/detection-bank.js';
+import { postAsDevice as post } from '../support/detection-http.js';
 import { tempDir } from '../support/image-fixtures.js';
 import { postgresSkipReason, testDatabaseUrl } from '../support/postgres.js';
 import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
 const auditor = { id: 'audit-1', role: 'auditor', token: 'staff-token-auditor-001' } as const;
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');
-
-interface Answer {
-  accepted?: true;
-  challenge?: { id: string; bytes: string };
-  // RFC 9457 members of an error answer.
-  code?: string;
-  reason?: string;
-  detail?: string;
-}
-
-async function post(url: string, token: string, body: unknown) {
-  const bytes = body instanceof Uint8Array;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': bytes ? 'application/octet-stream' : 'application/json',
-    },
-    body: bytes ? (body as unknown as RequestInit['body']) : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Answer };
-}
 
 const skip = await postgresSkipReason();
 if (skip) console.warn(`# skipping the two-server he-fuzzy test: ${skip}`);

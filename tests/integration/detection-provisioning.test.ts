@@ -23,6 +23,7 @@ import { createDeviceIdentity, MemoryStateStore } from '@safelight/e2ee';
 import type { DetectionDeployment } from '@safelight/server';
 import WebSocket from 'ws';
 import { detectionTestImages, hashImage } from '../support/detection-bank.js';
+import { type DetectionAnswer as Answer, postAsDevice as post } from '../support/detection-http.js';
 import { tempDir } from '../support/image-fixtures.js';
 import { moderationQueue, type RunningServer, startTestServer } from '../support/server.js';
 
@@ -52,31 +53,6 @@ class Wire {
   of(path: string) {
     return this.exchanges.filter((e) => e.path === path);
   }
-}
-
-/** What the detection routes answer: success fields or the error object. */
-interface Answer {
-  accepted?: true;
-  keyId?: string;
-  challenge?: { id: string; bytes: string };
-  // RFC 9457 members of an error answer.
-  code?: string;
-  detail?: string;
-  reason?: string;
-}
-
-/** POST as a device (its bearer token), JSON or bytes; answers status and parsed body. */
-async function post(url: string, token: string, body: unknown) {
-  const bytes = body instanceof Uint8Array;
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      authorization: `Bearer ${token}`,
-      'content-type': bytes ? 'application/octet-stream' : 'application/json',
-    },
-    body: bytes ? (body as unknown as RequestInit['body']) : JSON.stringify(body),
-  });
-  return { status: response.status, body: (await response.json()) as Answer };
 }
 
 const b64u = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64url');

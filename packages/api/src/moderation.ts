@@ -3,24 +3,22 @@
 // the hash-chained audit log. Every route takes `Authorization: Staff <token>`. The shapes are
 // packages/reporting's (CaseState, CaseEvent, AuditEntry, TransparencyReport, the NCMEC
 // submission record) written as schemas: what a schema does not list does not leave the server.
+import { type CaseStatus as CaseStatusName, DECISIONS, PRIORITIES } from '@safelight/reporting';
 import { type Static, type TSchema, Type } from '@sinclair/typebox';
 import { CaseId, Millis, route, StringEnum } from './common.js';
 
-export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
 export const Priority = StringEnum(PRIORITIES);
 
-export const CASE_STATUSES = ['open', 'escalated', 'decided', 'appealed', 'reversed'] as const;
+const CASE_STATUSES = [
+  'open',
+  'escalated',
+  'decided',
+  'appealed',
+  'reversed',
+] as const satisfies readonly CaseStatusName[];
 export const CaseStatus = StringEnum(CASE_STATUSES);
 
-/** Decisions a `decide` event takes (packages/reporting DECISIONS, same order). */
-export const DECISIONS = [
-  'no-violation',
-  'remove-content',
-  'restrict',
-  'suspend',
-  'report-to-ncmec',
-  'escalate',
-] as const;
+/** Decisions a `decide` event takes (the reporting model's list). */
 export const Decision = StringEnum(DECISIONS);
 
 export const MATCH_SOURCES = ['hash-match', 'mode', 'signal'] as const;

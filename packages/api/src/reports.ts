@@ -2,20 +2,12 @@
 // franking openings; notices tell the subject of a decision what was decided and why (a statement
 // of reasons); an appeal asks for review. The report wire shape is defined here once: the SDK's
 // ReportSubmission and ReportReceipt are Static<> of these schemas.
+
+import { INCIDENT_TYPES } from '@safelight/reporting';
 import { type Static, Type } from '@sinclair/typebox';
 import { B64uOrEmpty, BlobId, CaseId, MessageId, Millis, route, StringEnum } from './common.js';
 
-/** NCMEC CyberTipline incident types (packages/reporting INCIDENT_TYPES, same order). */
-export const INCIDENT_TYPES = [
-  'Child Pornography (possession, manufacture, and distribution)',
-  'Child Sex Trafficking',
-  'Child Sex Tourism',
-  'Child Sexual Molestation',
-  'Misleading Domain Name',
-  'Misleading Words or Digital Images on the Internet',
-  'Online Enticement of Children for Sexual Acts',
-  'Unsolicited Obscene Material Sent to a Child',
-] as const;
+/** NCMEC CyberTipline incident types, as the reporting model spells them. */
 export const IncidentType = StringEnum(INCIDENT_TYPES);
 
 /** What makes a report urgent beyond its category (packages/reporting PrioritySignals). */

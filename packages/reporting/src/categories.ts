@@ -13,8 +13,8 @@ import {
 export { INCIDENT_TYPES, INDUSTRY_CLASSIFICATIONS, type IncidentType, type IndustryClassification };
 
 /** P0: imminent risk (meeting arranged, sextortion, live abuse) … P3: routine. */
-export type Priority = 'P0' | 'P1' | 'P2' | 'P3';
-export const PRIORITIES: readonly Priority[] = ['P0', 'P1', 'P2', 'P3'];
+export const PRIORITIES = ['P0', 'P1', 'P2', 'P3'] as const;
+export type Priority = (typeof PRIORITIES)[number];
 
 /** Signals that raise a case's priority; they come from reporters, detection and metadata. */
 export interface PrioritySignals {
