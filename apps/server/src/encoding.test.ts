@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { fromBase64Url, toBase64Url } from '@safelight/e2ee';
 import { B64uOrEmpty } from '@safelight/api';
+import { fromBase64Url, toBase64Url } from '@safelight/e2ee';
 import { fromB64u, toB64u } from './encoding.js';
 
 describe('base64url (encoding.ts)', () => {
@@ -29,7 +29,7 @@ describe('base64url (encoding.ts)', () => {
     }
   });
 
-  it('accepts what the contract's base64url schema declares, and the schema refuses padding', () => {
+  it("accepts what the contract's base64url schema declares, and the schema refuses padding", () => {
     const schema = B64uOrEmpty(86);
     assert.equal(schema.pattern, '^[A-Za-z0-9_-]*$');
     const pattern = new RegExp(schema.pattern);
