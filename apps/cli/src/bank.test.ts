@@ -10,6 +10,11 @@ import { postgresSkipReason, testDatabaseUrl } from '../../../tests/support/post
 import { ByteProgress } from './byte-progress.js';
 import { safelight } from './cli-runner.test-support.js';
 
+// Asked before any suite starts: the SQLite suite runs the CLI synchronously (spawnSync), which
+// holds this process's event loop for seconds, long enough for a connection check made after it
+// to time out and skip the PostgreSQL suite by mistake.
+const pgSkip = await postgresSkipReason();
+
 /** Random hashes play the listed content: benign by construction. */
 const hex = (bytes: number) => randomBytes(bytes).toString('hex');
 
@@ -167,8 +172,6 @@ describe('safelight bank (embedded SQLite, --data-dir)', () => {
 
 const url = testDatabaseUrl;
 const schema = `test_cli_${process.pid}_${randomBytes(4).toString('hex')}`;
-const pgSkip = await postgresSkipReason();
-
 describe('safelight bank (PostgreSQL, --database-url)', { skip: pgSkip }, () => {
   after(async () => {
     const client = new pg.Client({ connectionString: url });
