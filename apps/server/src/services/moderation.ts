@@ -132,6 +132,27 @@ export class ModerationService {
     return { caseId, status: state.status };
   }
 
+  // ---- the system: what the risk engine reads ----
+
+  /**
+   * What moderation knows about an account as a subject, for the risk engine: who reported it and
+   * when, and when hash matches were recorded on it. Metadata only; no report contents.
+   */
+  async subjectHistory(
+    accountId: string,
+  ): Promise<{ reports: Array<{ reporterAccountId: string; at: number }>; hashHits: number[] }> {
+    const row = await this.q.caseForSubject(accountId);
+    if (row === undefined) return { reports: [], hashHits: [] };
+    const reports = (await this.q.reportsOfCase(row.caseId)).map((r) => ({
+      reporterAccountId: r.reporterAccountId,
+      at: r.createdAt,
+    }));
+    const hashHits = (await this.q.events(row.caseId)).flatMap((e) =>
+      e.type === 'match' && e.source === 'hash-match' ? [e.at] : [],
+    );
+    return { reports, hashHits };
+  }
+
   // ---- the system: matches ----
 
   /**

@@ -203,29 +203,13 @@ export class RiskService {
       .select(['other_id', 'state', 'created_at'])
       .where('owner_id', '=', accountId)
       .execute();
-    // TODO(moderation port): read reports and matches through services.moderation.
-    const cases = await db
-      .selectFrom('mod_cases')
-      .select('case_id')
-      .where('subject_account_id', '=', accountId)
-      .execute();
-    const caseIds = cases.map((c) => c.case_id);
-    const reports = caseIds.length
-      ? await db
-          .selectFrom('mod_reports')
-          .select(['reporter_account_id', 'created_at'])
-          .where('case_id', 'in', caseIds)
-          .execute()
-      : [];
-    const events = caseIds.length
-      ? await db.selectFrom('mod_case_events').select('event').where('case_id', 'in', caseIds).execute()
-      : [];
+    const { reports, hashHits } = await this.services.moderation.subjectHistory(accountId);
     const started = await conversationQueries(this.scope.tx).startedSince(accountId, at - burstLookbackMs);
     const dates = await this.birthDates([
       accountId,
       ...blocks.map((b) => b.blocker_id),
       ...requests.map((r) => r.other_id),
-      ...reports.map((r) => r.reporter_account_id),
+      ...reports.map((r) => r.reporterAccountId),
       ...started.flatMap((c) => c.adds.map((a) => a.accountId)),
     ]);
     const minor = (birthDate: string | undefined) =>
@@ -239,9 +223,7 @@ export class RiskService {
       band: own ? bandAt(parseBirthDate(own, at), at) : 'adult',
       createdAt: Number(account.created_at),
       blocksFromMinors: blocks.filter((b) => minor(dates.get(b.blocker_id))).map((b) => Number(b.created_at)),
-      reportsFromMinors: reports
-        .filter((r) => minor(dates.get(r.reporter_account_id)))
-        .map((r) => Number(r.created_at)),
+      reportsFromMinors: reports.filter((r) => minor(dates.get(r.reporterAccountId))).map((r) => r.at),
       requestsToMinors: toMinors.map((r) => ({
         at: Number(r.created_at),
         accepted: r.state === 'accepted' ? true : null,
@@ -256,10 +238,7 @@ export class RiskService {
         const minors = c.adds.filter((a) => minor(dates.get(a.accountId)));
         return minors.length > 0 ? [Math.min(...minors.map((a) => a.at))] : [];
       }),
-      hashHits: events
-        .map((e) => JSON.parse(e.event) as { type: string; source?: string; at: number })
-        .filter((e) => e.type === 'match' && e.source === 'hash-match')
-        .map((e) => e.at),
+      hashHits,
     };
   }
 }
