@@ -119,7 +119,10 @@ export async function createContext(input: ServerConfig, options: ContextOptions
       const scope: Scope = {
         tx,
         writable: true,
-        emit: (event) => emitted.push(event),
+        emit: (event) => {
+          // Only events someone listens to are kept (a message send's usually has no listener).
+          if (events.listened(event.type)) emitted.push(event);
+        },
         afterCommit: (after) => operation.afterCommit(after),
       };
       const result = await fn(bindServices(scope, deps, overrides), scope);

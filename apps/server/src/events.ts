@@ -46,6 +46,8 @@ export interface EventBus {
   publish(events: readonly DomainEvent[]): void;
   /** Subscribes to one type; returns the unsubscribe function. */
   subscribe<T extends DomainEventType>(type: T, handler: EventHandler<T>): () => void;
+  /** Whether anything subscribes to `type` (a publisher may skip building what nobody reads). */
+  listened(type: DomainEventType): boolean;
   /** Resolves once every handler started so far has finished (tests, shutdown). */
   idle(): Promise<void>;
   /** Stops delivering; waits for running handlers. */
@@ -66,6 +68,7 @@ export class InProcessEventBus implements EventBus {
 
   publish(events: readonly DomainEvent[]): void {
     if (this.closed || events.length === 0) return;
+    if (!events.some((event) => this.listened(event.type))) return;
     const run = new Promise<void>((resolve) => setImmediate(resolve)).then(async () => {
       for (const event of events) {
         for (const handler of this.handlers.get(event.type) ?? []) {
@@ -91,6 +94,10 @@ export class InProcessEventBus implements EventBus {
     const stored = (event: DomainEvent) => handler(event as EventOf<T>);
     set.add(stored);
     return () => set.delete(stored);
+  }
+
+  listened(type: DomainEventType): boolean {
+    return (this.handlers.get(type)?.size ?? 0) > 0;
   }
 
   async idle(): Promise<void> {

@@ -74,25 +74,65 @@ const FACTORIES: {
 /**
  * The services of one scope, each made on first use (a message send builds only delivery's).
  * Services reach each other through the set, so a write that spans domains (signup writes the
- * safety profile) stays in one transaction.
+ * safety profile) stays in one transaction. One of these is made per write, so it is a plain
+ * class with its getters on the prototype: no per-write property definitions, little garbage on
+ * the message path.
  */
-export function bindServices(scope: Scope, deps: ServiceDeps, overrides: ServiceOverrides = {}): Services {
-  const made = new Map<ServiceName, unknown>();
-  const services = {} as Services;
-  for (const name of Object.keys(FACTORIES) as ServiceName[]) {
-    Object.defineProperty(services, name, {
-      enumerable: true,
-      get() {
-        let service = made.get(name);
-        if (service === undefined) {
-          const built = FACTORIES[name](scope, deps, services);
-          const override = overrides[name] as ((s: unknown, scope: Scope) => unknown) | undefined;
-          service = override ? override(built, scope) : built;
-          made.set(name, service);
-        }
-        return service;
-      },
-    });
+class BoundServices implements Services {
+  private readonly made: Partial<Record<ServiceName, unknown>> = {};
+
+  constructor(
+    private readonly scope: Scope,
+    private readonly deps: ServiceDeps,
+    private readonly overrides: ServiceOverrides,
+  ) {}
+
+  private get<K extends ServiceName>(name: K): Services[K] {
+    let service = this.made[name] as Services[K] | undefined;
+    if (service === undefined) {
+      const built = FACTORIES[name](this.scope, this.deps, this);
+      const override = this.overrides[name] as ((s: Services[K], scope: Scope) => Services[K]) | undefined;
+      service = override ? override(built, this.scope) : built;
+      this.made[name] = service;
+    }
+    return service;
   }
-  return services;
+
+  get accounts() {
+    return this.get('accounts');
+  }
+  get delivery() {
+    return this.get('delivery');
+  }
+  get detection() {
+    return this.get('detection');
+  }
+  get safety() {
+    return this.get('safety');
+  }
+  get contacts() {
+    return this.get('contacts');
+  }
+  get parents() {
+    return this.get('parents');
+  }
+  get risk() {
+    return this.get('risk');
+  }
+  get surfaces() {
+    return this.get('surfaces');
+  }
+  get moderation() {
+    return this.get('moderation');
+  }
+}
+
+const NO_OVERRIDES: ServiceOverrides = {};
+
+export function bindServices(
+  scope: Scope,
+  deps: ServiceDeps,
+  overrides: ServiceOverrides = NO_OVERRIDES,
+): Services {
+  return new BoundServices(scope, deps, overrides);
 }
