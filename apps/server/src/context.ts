@@ -16,12 +16,12 @@ import { createDetectionMode } from './detection/deployment.js';
 import type { ServerDetectionMode } from './detection/mode.js';
 import { toB64u } from './encoding.js';
 import { ServerError } from './errors.js';
-import { type DomainEvent, type EventBus, InProcessEventBus } from './events.js';
+import { type EventBus, InProcessEventBus } from './events.js';
 import { PushHub } from './hub.js';
 import { ServerMetrics } from './metrics.js';
 import { createModerationDeps } from './services/moderation/deps.js';
 import { resolveRisk } from './services/risk.js';
-import { readScope, type Scope } from './services/scope.js';
+import { readScope, type Scope, WriteScope } from './services/scope.js';
 import { bindServices, type ServiceDeps, type ServiceOverrides, type Services } from './services/services.js';
 import { prepareSurfaces } from './services/surfaces.js';
 import { openPostgresRepository } from './storage/postgres.js';
@@ -115,18 +115,9 @@ export async function createContext(input: ServerConfig, options: ContextOptions
   let reads!: Services;
   const write = <T>(fn: (services: Services, scope: Scope) => Promise<T>): Promise<T> =>
     writer.submit(async (tx, operation) => {
-      const emitted: DomainEvent[] = [];
-      const scope: Scope = {
-        tx,
-        writable: true,
-        emit: (event) => {
-          // Only events someone listens to are kept (a message send's usually has no listener).
-          if (events.listened(event.type)) emitted.push(event);
-        },
-        afterCommit: (after) => operation.afterCommit(after),
-      };
+      const scope = new WriteScope(tx, operation, events);
       const result = await fn(bindServices(scope, deps, overrides), scope);
-      if (emitted.length > 0) operation.afterCommit(() => events.publish(emitted));
+      scope.publishAfterCommit();
       return result;
     });
   let moderation: ServiceDeps['moderation'];
