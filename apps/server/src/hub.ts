@@ -1,20 +1,11 @@
+import type { delivery } from '@safelight/api';
 import type { WebSocket } from 'ws';
 import { toB64u } from './encoding.js';
 import { sendBatched } from './socket-batching.js';
 import type { DeliveryRepository, InboxItem } from './storage/repository.js';
 
-/** An inbox item as JSON (docs/delivery.md). */
-export interface InboxItemJson {
-  seq: number;
-  kind: InboxItem['kind'];
-  groupId: string;
-  messageId: string;
-  senderAccountId: string;
-  senderDeviceId: string;
-  payload: string;
-  receivedAt: number;
-  frank?: string;
-}
+/** An inbox item as JSON: the API contract's shape (docs/delivery.md). */
+export type InboxItemJson = delivery.InboxItem;
 
 /**
  * Base64url of payloads and franks, per byte array: a fan-out pushes the same message to every

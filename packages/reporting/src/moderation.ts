@@ -92,41 +92,30 @@ export type Permission = CaseEventType | StaffAction;
  * from the system and users, not staff roles. Escalated cases and reversals need a senior
  * moderator; exports and NCMEC filings too; auditors read (cases, the audit log, transparency).
  */
+// Each role's grants build on the one below it, so a grant added to moderators reaches seniors and
+// admins without being written three times.
+const MODERATOR: readonly Permission[] = [
+  'case.list',
+  'ncmec.read',
+  'view',
+  'reveal',
+  'assign',
+  'comment',
+  'decide',
+];
+const SENIOR: readonly Permission[] = [
+  ...MODERATOR,
+  'set-priority',
+  'reverse',
+  'hold',
+  'case.open-escalated',
+  'case.export',
+  'ncmec.file',
+];
 export const PERMISSIONS: Readonly<Record<Role, readonly Permission[]>> = {
-  moderator: ['case.list', 'ncmec.read', 'view', 'reveal', 'assign', 'comment', 'decide'],
-  'senior-moderator': [
-    'case.list',
-    'ncmec.read',
-    'view',
-    'reveal',
-    'assign',
-    'comment',
-    'decide',
-    'set-priority',
-    'reverse',
-    'hold',
-    'case.open-escalated',
-    'case.export',
-    'ncmec.file',
-  ],
-  admin: [
-    'case.list',
-    'ncmec.read',
-    'view',
-    'reveal',
-    'assign',
-    'comment',
-    'decide',
-    'set-priority',
-    'reverse',
-    'hold',
-    'case.open-escalated',
-    'case.export',
-    'ncmec.file',
-    'transparency.read',
-    'audit.read',
-    'retention.sweep',
-  ],
+  moderator: MODERATOR,
+  'senior-moderator': SENIOR,
+  admin: [...SENIOR, 'transparency.read', 'audit.read', 'retention.sweep'],
   auditor: ['case.list', 'ncmec.read', 'view', 'case.open-escalated', 'transparency.read', 'audit.read'],
 };
 

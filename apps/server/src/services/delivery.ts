@@ -5,7 +5,7 @@ import { ServerError } from '../errors.js';
 import { itemJson } from '../hub.js';
 import { checkKeyPackage, inspect } from '../mls.js';
 import { conversationQueries } from '../storage/conversation-repository.js';
-import type { DeliveryQueries, GroupRow, MemberRow, NewInboxItem } from '../storage/repository.js';
+import type { DeliveryQueries, MemberRow, NewInboxItem } from '../storage/repository.js';
 import type { Scope } from './scope.js';
 import type { ServiceDeps, Services } from './services.js';
 
@@ -467,5 +467,3 @@ function digestOf(...parts: Array<string | Uint8Array | null>): Uint8Array {
   }
   return new Uint8Array(hash.digest());
 }
-
-export type { GroupRow };

@@ -1,7 +1,7 @@
 import { openPostgres } from '@safelight/sql';
 import { KyselyDeliveryRepository } from './kysely-repository.js';
 import { deliveryMigrationSet, storageError } from './migrations.js';
-import type { DeliveryDatabase } from './schema.js';
+import type { Database } from './schema.js';
 
 // The pool (schema and search_path, bigint as number) and the migration runner are @safelight/sql's,
 // shared with the hash bank; its errors become ServerErrors here (storageError).
@@ -18,7 +18,7 @@ export interface PostgresOptions {
 
 export async function openPostgresRepository(options: PostgresOptions): Promise<KyselyDeliveryRepository> {
   try {
-    const db = await openPostgres<DeliveryDatabase>({
+    const db = await openPostgres<Database>({
       url: options.url,
       schema: options.schema,
       maxConnections: options.maxConnections,

@@ -225,6 +225,3 @@ export interface Database extends DeliveryTables {
 
 /** The database itself or one open transaction: what every query module is built over. */
 export type Db = Kysely<Database> | Transaction<Database>;
-
-/** The whole database under the name the storage openers use (sqlite.ts, postgres.ts). */
-export type DeliveryDatabase = Database;

@@ -1,7 +1,7 @@
 import { openSqlite } from '@safelight/sql';
 import { KyselyDeliveryRepository } from './kysely-repository.js';
 import { deliveryMigrationSet, storageError } from './migrations.js';
-import type { DeliveryDatabase } from './schema.js';
+import type { Database } from './schema.js';
 
 export const SQLITE_FILE_NAME = 'delivery.sqlite';
 
@@ -13,7 +13,7 @@ export const SQLITE_FILE_NAME = 'delivery.sqlite';
  */
 export async function openSqliteRepository(file: string): Promise<KyselyDeliveryRepository> {
   try {
-    const db = await openSqlite<DeliveryDatabase>({
+    const db = await openSqlite<Database>({
       file,
       synchronous: 'FULL',
       statementCache: true,

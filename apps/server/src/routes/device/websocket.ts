@@ -2,6 +2,7 @@ import { delivery } from '@safelight/api';
 import type { WebSocket } from 'ws';
 import { ServerError } from '../../errors.js';
 import { fromContract } from '../../http.js';
+import type { MessageAnswer } from '../../services/delivery.js';
 import { sendBatched } from '../../socket-batching.js';
 import { type RouteModule, sessionOf } from '../route.js';
 
@@ -38,7 +39,7 @@ export const webSocket: RouteModule = (app, ctx) => {
         if (typeof message !== 'string' || message.length > 2 * limits.messageBytes) {
           return refuse('VALIDATION_FAILED', 'message must be a b64u string within the message limit');
         }
-        let accepted: Promise<object>;
+        let accepted: Promise<MessageAnswer>;
         try {
           const checked = ctx.read().delivery.checkApplication({ groupId, messageId, message });
           accepted = ctx.write((s) => s.delivery.sendApplication(actor, checked));
@@ -46,7 +47,13 @@ export const webSocket: RouteModule = (app, ctx) => {
           accepted = Promise.reject(error);
         }
         accepted.then(
-          (answer) => sendBatched(socket, JSON.stringify({ type: 'sent', messageId, ...answer })),
+          // The answer's contract fields only, as POST /v1/groups/:groupId/messages gives them: a
+          // field a service adds must not leave by this path either.
+          ({ seq, receivedAt, frank, duplicate }) =>
+            sendBatched(
+              socket,
+              JSON.stringify({ type: 'sent', messageId, seq, receivedAt, frank, duplicate }),
+            ),
           (error: unknown) =>
             error instanceof ServerError
               ? refuse(error.code, error.message)
